@@ -1,0 +1,115 @@
+import type { Driver, DriverSender, OutgoingEvent } from '../driver/types.js';
+import { ClosedError, EventTooLargeError } from '../errors/errors.js';
+import { eventSize } from '../codec/data.js';
+import { createEvent } from '../event/create-event.js';
+import type { Event, EventInput } from '../event/types.js';
+import type { Tracing } from '../tracing/otel.js';
+import { SendBatcher, type PendingSend } from './send-batcher.js';
+import type { ResolvedProducerOptions } from './options.js';
+import { ConfigError } from '../errors/errors.js';
+
+/** Where an event landed. */
+export interface Receipt {
+  readonly id: string;
+  readonly topic: string;
+  readonly partition?: string;
+  readonly offset?: number;
+  /** The broker recognised this as a resend of an event it already had (idempotent publish). */
+  readonly duplicate?: boolean;
+}
+
+export interface SendOptions {
+  /** Delayed delivery: visible to consumers after this many ms (needs the delayed-delivery capability). */
+  delayMs?: number;
+}
+
+/**
+ * Sends events to one topic. Events are validated, size-checked and frozen on
+ * `send` (before anything reaches the network), then batched: a batch goes out
+ * when it reaches `batch.maxEvents` or `batch.maxBytes`, or after `batch.lingerMs`
+ * (0 = at the end of the current tick). Batches go out one at a time, so events
+ * are sent in `send` order.
+ *
+ * Retries: retryable failures are retried with backoff per `retry` (never in
+ * at-most-once mode); after the budget `send` rejects with a retryable error.
+ * `send` may be called concurrently. `close` flushes, then releases; it is idempotent.
+ */
+export class Producer {
+  private readonly batcher: SendBatcher;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private readonly maxSize: number;
+  private readonly delayedDelivery: boolean;
+
+  constructor(
+    readonly topic: string,
+    private readonly driver: Driver,
+    private readonly options: ResolvedProducerOptions,
+    private readonly tracing: Tracing,
+  ) {
+    this.maxSize = driver.capabilities.maxEventSize;
+    this.delayedDelivery = driver.capabilities.supports('delayed-delivery');
+    const sender = driver.openSender(topic, { idempotent: options.delivery === 'exactly-once' });
+    sender.catch(() => undefined); // surfaced by the first send
+    this.batcher = new SendBatcher(topic, sender, options, tracing.enabled ? (batch) => this.traceEnd(batch) : undefined);
+  }
+
+  /** Sends one event; resolves with its receipt once the broker acknowledged it. */
+  send(event: EventInput | Event, options?: SendOptions): Promise<Receipt>;
+  /** Sends several events (validated all together first); resolves with receipts in order. */
+  send(events: readonly (EventInput | Event)[], options?: SendOptions): Promise<Receipt[]>;
+  send(input: EventInput | Event | readonly (EventInput | Event)[], options: SendOptions = {}): Promise<Receipt | Receipt[]> {
+    if (this.closed) return Promise.reject(new ClosedError(`producer for "${this.topic}"`));
+    let prepared: OutgoingEvent[];
+    try {
+      const list = Array.isArray(input) ? input : [input as EventInput];
+      prepared = list.map((e) => this.prepare(e, options));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    if (!Array.isArray(input)) return this.batcher.enqueue(prepared[0]!);
+    return Promise.all(prepared.map((o) => this.batcher.enqueue(o)));
+  }
+
+  /** Resolves when every event sent so far has been acknowledged or has failed. */
+  flush(): Promise<void> {
+    return this.batcher.flush();
+  }
+
+  /** Flushes and releases the producer. Later sends fail with ClosedError. Idempotent. */
+  close(): Promise<void> {
+    this.closed = true;
+    this.closing ??= this.batcher.close();
+    return this.closing;
+  }
+
+  private prepare(input: EventInput | Event, options: SendOptions): OutgoingEvent {
+    let event = createEvent(input);
+    const size = eventSize(event);
+    if (size > this.maxSize) throw new EventTooLargeError(size, this.maxSize, event.id);
+    const delayMs = options.delayMs;
+    if (delayMs !== undefined) {
+      if (!(delayMs >= 0)) throw new ConfigError('delayMs', 'must be a number >= 0');
+      if (!this.delayedDelivery) {
+        throw new ConfigError('delayMs', `${this.driver.capabilities.label} does not support delayed delivery`);
+      }
+      const limit = this.driver.capabilities.get('delayed-delivery').limit;
+      if (limit !== undefined && delayMs > limit) throw new ConfigError('delayMs', `must be at most ${limit} ms on this broker`);
+    }
+    if (!this.tracing.enabled) return delayMs === undefined ? { event } : { event, delayMs };
+    const traced = this.tracing.startSend(this.driver.name, this.topic, event);
+    event = traced.event;
+    const out: OutgoingEvent = delayMs === undefined ? { event } : { event, delayMs };
+    this.spans.set(out, traced.end);
+    return out;
+  }
+
+  private readonly spans = new WeakMap<OutgoingEvent, (error?: unknown) => void>();
+
+  private traceEnd(batch: readonly PendingSend[]): void {
+    for (const p of batch) {
+      const end = this.spans.get(p.outgoing);
+      if (end !== undefined) end(p.error);
+    }
+  }
+}

@@ -1,0 +1,165 @@
+import type { DriverSender, OutgoingEvent, SendOutcome } from '../driver/types.js';
+import { BrokerUnavailableError, EventPortError, isRetryable } from '../errors/errors.js';
+import { eventSize } from '../codec/data.js';
+import { backoffDelay } from '../portable/backoff.js';
+import { sleep } from '../portable/sleep.js';
+import type { ResolvedProducerOptions } from './options.js';
+import type { Receipt } from './producer.js';
+
+/** One event waiting to be sent, with the promise callbacks of its `send`. */
+export interface PendingSend {
+  readonly outgoing: OutgoingEvent;
+  readonly size: number;
+  readonly resolve: (r: Receipt) => void;
+  readonly reject: (e: unknown) => void;
+  /** Set when the send finally failed (for tracing). */
+  error?: unknown;
+}
+
+/**
+ * The portable producer's batching and retry engine. Batches are cut by count,
+ * bytes and linger, and sent strictly one after another (order is kept).
+ * Per-entry failures that are retryable are retried with backoff; the rest
+ * reject their own `send` only.
+ */
+export class SendBatcher {
+  private queue: PendingSend[] = [];
+  private queuedBytes = 0;
+  private timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined;
+  private sending: Promise<void> | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly topic: string,
+    private readonly sender: Promise<DriverSender>,
+    private readonly options: ResolvedProducerOptions,
+    private readonly onSettled?: (batch: readonly PendingSend[]) => void,
+  ) {}
+
+  enqueue(outgoing: OutgoingEvent): Promise<Receipt> {
+    return new Promise<Receipt>((resolve, reject) => {
+      const size = eventSize(outgoing.event);
+      this.queue.push({ outgoing, size, resolve, reject });
+      this.queuedBytes += size;
+      if (this.queue.length >= this.options.maxEvents || this.queuedBytes >= this.options.maxBytes) this.kick();
+      else this.schedule();
+    });
+  }
+
+  /** Sends everything queued now and resolves when nothing is queued or in flight. */
+  flush(): Promise<void> {
+    if (this.queue.length === 0 && this.sending === undefined) return Promise.resolve();
+    this.kick();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.abort.abort();
+    const sender = await this.sender.catch(() => undefined);
+    await sender?.close();
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined || this.sending !== undefined) return;
+    const fire = (): void => {
+      this.timer = undefined;
+      this.kick();
+    };
+    this.timer = this.options.lingerMs > 0 ? setTimeout(fire, this.options.lingerMs) : setImmediate(fire);
+  }
+
+  private kick(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer as ReturnType<typeof setTimeout>);
+      clearImmediate(this.timer as ReturnType<typeof setImmediate>);
+      this.timer = undefined;
+    }
+    this.sending ??= this.drain().finally(() => {
+      this.sending = undefined;
+      if (this.queue.length > 0) this.kick();
+      else for (const w of this.idleWaiters.splice(0)) w();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.takeBatch();
+      await this.sendWithRetry(batch);
+      this.onSettled?.(batch);
+    }
+  }
+
+  private takeBatch(): PendingSend[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queue.length && n < this.options.maxEvents) {
+      const size = this.queue[n]!.size;
+      if (n > 0 && bytes + size > this.options.maxBytes) break;
+      bytes += size;
+      n++;
+    }
+    const batch = this.queue.length === n ? this.queue : this.queue.slice(0, n);
+    this.queue = this.queue.length === n ? [] : this.queue.slice(n);
+    this.queuedBytes -= bytes;
+    return batch;
+  }
+
+  private async sendWithRetry(batch: PendingSend[]): Promise<void> {
+    let sender: DriverSender;
+    try {
+      sender = await this.sender;
+    } catch (err) {
+      for (const p of batch) this.fail(p, err);
+      return;
+    }
+    const policy = this.options.retry;
+    let remaining = batch;
+    for (let attempt = 1; remaining.length > 0; attempt++) {
+      const last = attempt >= policy.attempts;
+      let outcomes: SendOutcome[];
+      try {
+        outcomes = await sender.send(remaining.map((p) => p.outgoing));
+      } catch (err) {
+        if (last || !isRetryable(err)) {
+          for (const p of remaining) this.fail(p, this.finalError(err, attempt));
+          return;
+        }
+        await sleep(backoffDelay(policy, attempt), this.abort.signal);
+        continue;
+      }
+      const retry: PendingSend[] = [];
+      for (let i = 0; i < remaining.length; i++) {
+        const p = remaining[i]!;
+        const o = outcomes[i];
+        if (o === undefined) {
+          this.fail(p, new BrokerUnavailableError(`driver returned no outcome for event ${p.outgoing.event.id}`));
+        } else if (o.ok) {
+          const r = o.receipt;
+          p.resolve({ id: p.outgoing.event.id, topic: this.topic, partition: r.partition, offset: r.offset, duplicate: r.duplicate });
+        } else if (!last && isRetryable(o.error)) {
+          retry.push(p);
+        } else {
+          this.fail(p, this.finalError(o.error, attempt));
+        }
+      }
+      remaining = retry;
+      if (remaining.length > 0) await sleep(backoffDelay(policy, attempt), this.abort.signal);
+    }
+  }
+
+  private finalError(err: unknown, attempts: number): unknown {
+    if (err instanceof EventPortError && err.retryable && attempts > 1) {
+      return new BrokerUnavailableError(`send to "${this.topic}" failed after ${attempts} attempts: ${err.message}`, {
+        cause: err,
+      });
+    }
+    return err;
+  }
+
+  private fail(p: PendingSend, err: unknown): void {
+    p.error = err;
+    p.reject(err);
+  }
+}

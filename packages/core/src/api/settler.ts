@@ -1,0 +1,126 @@
+import type { DriverReceiver, ReceivedMessage } from '../driver/types.js';
+import type { Logger } from '../logging/logger.js';
+import { CommitTracker } from '../portable/commit-tracker.js';
+import { withDeadLetterInfo } from '../portable/dead-letter-event.js';
+import type { InFlight } from './delivery.js';
+import type { Producer } from './producer.js';
+
+export interface SettlerOptions {
+  readonly topic: string;
+  /** Dead-letter topic, or false to drop (and log) events that exhaust their attempts. */
+  readonly deadLetter: string | false;
+  /** Use the receiver's native dead-lettering (the broker declares dead-letter as native). */
+  readonly nativeDeadLetter: boolean;
+  /** Opens the producer used for emulated dead-lettering (called at most once). */
+  readonly openDeadLetterProducer: (topic: string) => Producer;
+  readonly logger: Logger;
+}
+
+/**
+ * Settles deliveries against the driver. Per-message receivers get batched acks
+ * (one `ack` call per turn of the event loop); offset receivers get contiguous
+ * commits (a commit never passes an unsettled offset). Emulated dead-lettering
+ * produces the event with the reason to the dead-letter topic and settles only
+ * once that send succeeded, so nothing is lost when it fails.
+ * Every method is idempotent per message.
+ */
+export class Settler {
+  private readonly tracker: CommitTracker | undefined;
+  private ackBuffer: ReceivedMessage[] = [];
+  private ackFlush: Promise<void> | undefined;
+  private readonly pending = new Set<Promise<unknown>>();
+  private dlqProducer: Producer | undefined;
+
+  constructor(
+    private readonly receiver: DriverReceiver,
+    private readonly options: SettlerOptions,
+  ) {
+    this.tracker = receiver.settlement === 'offset' ? new CommitTracker() : undefined;
+  }
+
+  /** Registers a received message (offset receivers: before any settle, in offset order). */
+  track(rec: InFlight): void {
+    const { partition, offset } = rec.message;
+    if (this.tracker !== undefined && partition !== undefined && offset !== undefined) this.tracker.track(partition, offset);
+  }
+
+  ack(rec: InFlight): Promise<void> {
+    if (rec.settled) return Promise.resolve();
+    rec.settled = true;
+    return this.complete(rec.message);
+  }
+
+  /** Native nack: the broker redelivers after `delayMs`. */
+  nack(rec: InFlight, delayMs: number): Promise<void> {
+    if (rec.settled) return Promise.resolve();
+    rec.settled = true;
+    const nack = this.receiver.nack;
+    if (nack === undefined) return Promise.resolve();
+    return this.watch(nack.call(this.receiver, rec.message, delayMs), 'nack');
+  }
+
+  /** Gives an unfinished message back (at close): nack without delay where possible, else leave it unsettled. */
+  release(rec: InFlight): Promise<void> {
+    if (rec.settled) return Promise.resolve();
+    if (this.receiver.nack === undefined) {
+      rec.settled = true; // not committed: a log broker redelivers from the last commit
+      return Promise.resolve();
+    }
+    return this.nack(rec, 0);
+  }
+
+  async deadLetter(rec: InFlight, reason: string): Promise<void> {
+    if (rec.settled) return;
+    const { deadLetter, nativeDeadLetter, logger, topic } = this.options;
+    if (deadLetter === false) {
+      logger.error(`dropping event after ${rec.attempt} attempts (dead-lettering is off)`, { topic, id: rec.message.event.id, reason });
+      return this.ack(rec);
+    }
+    if (nativeDeadLetter && this.receiver.deadLetter !== undefined) {
+      rec.settled = true;
+      return this.watch(this.receiver.deadLetter(rec.message, reason), 'dead-letter');
+    }
+    this.dlqProducer ??= this.options.openDeadLetterProducer(deadLetter);
+    await this.dlqProducer.send(withDeadLetterInfo(rec.message.event, reason, rec.attempt));
+    return this.ack(rec);
+  }
+
+  /** Waits for every ack, commit and nack issued so far; closes the dead-letter producer. */
+  async flush(): Promise<void> {
+    while (this.ackFlush !== undefined || this.pending.size > 0) {
+      await this.ackFlush;
+      await Promise.allSettled([...this.pending]);
+    }
+    await this.dlqProducer?.close();
+  }
+
+  private complete(message: ReceivedMessage): Promise<void> {
+    if (this.tracker !== undefined) {
+      const { partition, offset } = message;
+      if (partition === undefined || offset === undefined || this.receiver.commit === undefined) return Promise.resolve();
+      const next = this.tracker.settle(partition, offset);
+      if (next === undefined) return Promise.resolve();
+      return this.watch(this.receiver.commit(partition, next), 'commit');
+    }
+    this.ackBuffer.push(message);
+    this.ackFlush ??= new Promise<void>((resolve) => {
+      setImmediate(() => {
+        const batch = this.ackBuffer;
+        this.ackBuffer = [];
+        this.ackFlush = undefined;
+        this.watch(this.receiver.ack(batch), 'ack').then(resolve, resolve);
+      });
+    });
+    return this.ackFlush;
+  }
+
+  /** Tracks an operation for `flush`; logs (does not throw) failures: the broker will redeliver. */
+  private watch(op: Promise<void>, what: string): Promise<void> {
+    const p = op.catch((err: unknown) => {
+      this.options.logger.warn(`${what} failed; the event will be redelivered`, { topic: this.options.topic, error: err });
+    });
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+    return p;
+  }
+}

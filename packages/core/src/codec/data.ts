@@ -1,0 +1,91 @@
+import { InvalidEventError } from '../errors/errors.js';
+import type { Event } from '../event/types.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+export interface EncodedData {
+  /** The payload bytes, or undefined when the event has no data. */
+  readonly bytes: Uint8Array | undefined;
+  /** The effective content type (the event's own, else inferred from the data). */
+  readonly contentType: string | undefined;
+}
+
+const cache = new WeakMap<Event, EncodedData>();
+
+/**
+ * Encodes an event's data to bytes. Rules: `Uint8Array` is carried as is
+ * (default type application/octet-stream); a string under a non-JSON content type
+ * is UTF-8 text (default text/plain; charset=utf-8); anything else is JSON
+ * (default application/json). Results are cached per event (events are immutable).
+ */
+export function encodeData(event: Event): EncodedData {
+  let hit = cache.get(event);
+  if (hit === undefined) {
+    hit = encodeUncached(event);
+    cache.set(event, hit);
+  }
+  return hit;
+}
+
+function encodeUncached(event: Event): EncodedData {
+  const { data, datacontenttype } = event;
+  if (data === undefined) return { bytes: undefined, contentType: datacontenttype };
+  if (data instanceof Uint8Array) {
+    return { bytes: data, contentType: datacontenttype ?? 'application/octet-stream' };
+  }
+  if (typeof data === 'string' && !(datacontenttype !== undefined && isJson(datacontenttype))) {
+    return { bytes: encoder.encode(data), contentType: datacontenttype ?? 'text/plain; charset=utf-8' };
+  }
+  return { bytes: encoder.encode(JSON.stringify(data)), contentType: datacontenttype ?? 'application/json' };
+}
+
+/** Whether a media type is JSON (`application/json`, `…+json`, `text/json`). */
+export function isJson(contentType: string): boolean {
+  const base = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  return base === 'application/json' || base === 'text/json' || base.endsWith('+json');
+}
+
+/**
+ * Decodes payload bytes by content type: JSON types are parsed (a parse failure
+ * raises InvalidEventError("data")), `text/*` becomes a string, anything else
+ * (or no content type) stays a Uint8Array.
+ */
+export function decodeData(bytes: Uint8Array | undefined, contentType: string | undefined): unknown {
+  if (bytes === undefined) return undefined;
+  if (contentType !== undefined && isJson(contentType)) {
+    try {
+      return JSON.parse(decoder.decode(bytes)) as unknown;
+    } catch (err) {
+      throw new InvalidEventError('data', `payload is not valid JSON for ${contentType}`, { cause: err });
+    }
+  }
+  if (contentType !== undefined && contentType.toLowerCase().startsWith('text/')) return decoder.decode(bytes);
+  return bytes;
+}
+
+/** UTF-8 byte length of a string without allocating. */
+export function utf8Length(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+/**
+ * The size an event occupies on the wire in binary mode: payload bytes plus
+ * every attribute name and value. Adapters compare it with their declared
+ * maximum before sending; brokers add a little framing on top.
+ */
+export function eventSize(event: Event): number {
+  let size = encodeData(event).bytes?.byteLength ?? 0;
+  size += attrSize('id', event.id) + attrSize('source', event.source) + attrSize('type', event.type) + 16;
+  if (event.time !== undefined) size += attrSize('time', event.time);
+  if (event.subject !== undefined) size += attrSize('subject', event.subject);
+  if (event.datacontenttype !== undefined) size += attrSize('datacontenttype', event.datacontenttype);
+  if (event.dataschema !== undefined) size += attrSize('dataschema', event.dataschema);
+  if (event.key !== undefined) size += attrSize('key', event.key);
+  for (const name in event.extensions) size += attrSize(name, String(event.extensions[name]));
+  return size;
+}
+
+function attrSize(name: string, value: string): number {
+  return name.length + 3 + utf8Length(value);
+}

@@ -1,0 +1,36 @@
+/**
+ * `@eventport/core/driver`: the SPI adapters implement, plus the helpers they
+ * share (codecs, error base classes, capability reports).
+ */
+export type {
+  Driver,
+  DriverFactory,
+  DriverReceipt,
+  DriverReceiver,
+  DriverSender,
+  OutgoingEvent,
+  ReceivedMessage,
+  ReceiverOptions,
+  SendOutcome,
+  SenderOptions,
+  StartPosition,
+  TopicOptions,
+} from './types.js';
+export { CapabilityReport } from '../guarantees/capability-report.js';
+export type { Capability, Guarantee, SupportLevel } from '../guarantees/vocabulary.js';
+export { registerDriver } from '../registry/registry.js';
+export {
+  toBinary,
+  fromBinary,
+  toStructured,
+  fromStructured,
+  isStructured,
+  fromPlainMessage,
+  STRUCTURED_CONTENT_TYPE,
+  type WireMessage,
+} from '../codec/cloudevents.js';
+export { encodeData, decodeData, eventSize, isJson } from '../codec/data.js';
+export { createEvent } from '../event/create-event.js';
+export * from '../errors/errors.js';
+export { redactSecrets, redactObject } from '../errors/redact.js';
+export { withDeadLetterInfo, DEAD_LETTER_REASON, DEAD_LETTER_ATTEMPTS } from '../portable/dead-letter-event.js';

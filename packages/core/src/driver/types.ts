@@ -1,0 +1,148 @@
+import type { Event } from '../event/types.js';
+import type { CapabilityReport } from '../guarantees/capability-report.js';
+
+/**
+ * The driver SPI: what an adapter implements. Drivers stay thin — they move
+ * batches and settle them; retries, ordering, dead-letter emulation, idempotency,
+ * lease extension and drain live in the portable layer of @eventport/core.
+ *
+ * Concurrency contract: the portable layer calls `send` on one DriverSender one
+ * batch at a time (never concurrently), and calls `receive` on one DriverReceiver
+ * one call at a time; settlement methods (`ack`, `nack`, `deadLetter`,
+ * `extendLease`, `commit`) may be called concurrently with `receive` and with
+ * each other, and must be safe to call for a message more than once (idempotent).
+ */
+
+/** Where a new reader starts. */
+export type StartPosition =
+  | 'earliest'
+  | 'latest'
+  | { readonly offset: number; readonly partition?: string }
+  | { readonly time: Date };
+
+/** Creates drivers for one URL scheme. Registered through `registerDriver`. */
+export interface DriverFactory {
+  /** URL scheme without "://", e.g. "kafka". Also the `kind` of an options object. */
+  readonly scheme: string;
+  /** The npm package that provides the factory (named in errors). */
+  readonly packageName: string;
+  /**
+   * Creates a driver. `url` is set when connecting by URL; `options` holds the
+   * options object (or the URL's query parameters merged with explicit options).
+   * Must validate everything and throw ConfigError before any network I/O it can avoid.
+   */
+  create(url: URL | undefined, options: Readonly<Record<string, unknown>>): Promise<Driver> | Driver;
+}
+
+export interface Driver {
+  /** Broker name, e.g. "memory", "kafka". */
+  readonly name: string;
+  /** Capabilities for this configuration. Constant for the driver's life. */
+  readonly capabilities: CapabilityReport;
+  /** A description of the connection with every secret removed (used by toString and errors). */
+  describe(): string;
+  /** Opens a sender. Fails with TopicNotFoundError when the topic is missing and will not be created. */
+  openSender(topic: string, options: SenderOptions): Promise<DriverSender>;
+  /** Opens a receiver for a group (subscription). Creates the group/subscription when needed. */
+  openReceiver(topic: string, options: ReceiverOptions): Promise<DriverReceiver>;
+  /** Creates a topic (administration; used by tests and the CLI). Idempotent. */
+  createTopic?(topic: string, options?: TopicOptions): Promise<void>;
+  /** Deletes a topic and its groups (administration). Idempotent. */
+  deleteTopic?(topic: string): Promise<void>;
+  /** The native client, for what EventPort does not cover. */
+  raw(): unknown;
+  /** Releases every connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface TopicOptions {
+  readonly partitions?: number;
+}
+
+export interface SenderOptions {
+  /** Deduplicate resends of the same event id (only when the broker declares publish.idempotent). */
+  readonly idempotent: boolean;
+}
+
+/** One event to send. */
+export interface OutgoingEvent {
+  readonly event: Event;
+  /** Delayed delivery: the event becomes visible after this many ms (delayed-delivery capability). */
+  readonly delayMs?: number;
+}
+
+/** Where a sent event landed. */
+export interface DriverReceipt {
+  readonly partition?: string;
+  readonly offset?: number;
+  /** The broker recognised a resend of an event it already had. */
+  readonly duplicate?: boolean;
+}
+
+/** Per-entry outcome of a batch: partial failures are allowed. */
+export type SendOutcome =
+  | { readonly ok: true; readonly receipt: DriverReceipt }
+  | { readonly ok: false; readonly error: Error };
+
+export interface DriverSender {
+  /**
+   * Sends one batch and returns one outcome per entry, in order. Must not retry
+   * on its own (the portable layer does); may throw for a failure of the whole
+   * batch (mapped to an EventPortError with the right `retryable` flag).
+   */
+  send(batch: readonly OutgoingEvent[]): Promise<SendOutcome[]>;
+  /** Releases the sender. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface ReceiverOptions {
+  /** Consumer group / subscription name. Consumers sharing it compete; other groups fan out. */
+  readonly group: string;
+  /** Where a group with no committed position starts. */
+  readonly from: StartPosition;
+  /** Requested lease (visibility timeout, lock) for a delivered message, in ms. */
+  readonly leaseMs: number;
+  /** Deliver same-key messages one at a time (when the broker does order natively). */
+  readonly orderedByKey: boolean;
+  /** Native dead-lettering, when the broker declares dead-letter as native. */
+  readonly deadLetter?: { readonly topic: string; readonly maxDeliveries: number };
+}
+
+/** A message as received; the portable layer turns it into a delivery context. */
+export interface ReceivedMessage {
+  readonly event: Event;
+  /** 1 on first delivery; the broker's delivery count when it tracks one, else 1. */
+  readonly deliveryCount: number;
+  /** Partition / shard, when the broker has them. */
+  readonly partition?: string;
+  /** Offset within the partition (offset-settled receivers must set it). */
+  readonly offset?: number;
+  /** The driver's own handle (receipt handle, ack id, lock token, …). */
+  readonly handle: unknown;
+}
+
+export interface DriverReceiver {
+  /**
+   * "per-message": the portable layer calls ack/nack per message (queues).
+   * "offset": the portable layer tracks offsets per partition and calls `commit`
+   * with the next offset after the contiguous settled prefix (logs).
+   */
+  readonly settlement: 'per-message' | 'offset';
+  /**
+   * Waits for at most `max` messages and returns at least one, or an empty array
+   * when `signal` aborts or the driver's poll wait elapses. Never throws on abort.
+   */
+  receive(max: number, signal: AbortSignal): Promise<ReceivedMessage[]>;
+  /** Acknowledges messages (per-message settlement). Idempotent. */
+  ack(messages: readonly ReceivedMessage[]): Promise<void>;
+  /** Makes a message available again after `delayMs` (native nack). Absent when the broker cannot. */
+  nack?(message: ReceivedMessage, delayMs: number): Promise<void>;
+  /** Moves a message to the native dead-letter destination with the reason. Absent when not native. */
+  deadLetter?(message: ReceivedMessage, reason: string): Promise<void>;
+  /** Extends a message's lease by `ms` from now. Absent when the broker has no leases. */
+  extendLease?(message: ReceivedMessage, ms: number): Promise<void>;
+  /** Commits the next offset to read for a partition (offset settlement). Never moves backwards. */
+  commit?(partition: string, nextOffset: number): Promise<void>;
+  /** Stops fetching and releases the receiver; unsettled messages become available again. Idempotent. */
+  close(): Promise<void>;
+}

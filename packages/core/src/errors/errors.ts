@@ -1,0 +1,155 @@
+import { redactSecrets } from './redact.js';
+
+/**
+ * Portable error codes. Every error EventPort throws carries one; adapters map
+ * native errors onto them (see each adapter's error-mapping file).
+ */
+export type ErrorCode =
+  | 'INVALID_EVENT'
+  | 'EVENT_TOO_LARGE'
+  | 'INVALID_CONFIG'
+  | 'UNKNOWN_SCHEME'
+  | 'UNSUPPORTED_GUARANTEE'
+  | 'TOPIC_NOT_FOUND'
+  | 'CLOSED'
+  | 'BROKER_UNAVAILABLE'
+  | 'TIMEOUT'
+  | 'AUTHENTICATION'
+  | 'AUTHORIZATION'
+  | 'THROTTLED'
+  | 'SEND_FAILED'
+  | 'HANDLER_FAILED'
+  | 'ABORTED'
+  | 'INTERNAL';
+
+export interface EventPortErrorOptions {
+  /** Whether repeating the same operation later may succeed. */
+  retryable?: boolean;
+  /** The native error, kept for diagnosis (its message is redacted when printed). */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every EventPort error: a portable `code`, a `retryable` flag and
+ * the native error as `cause`. Messages are redacted of secrets at construction,
+ * so neither `message`, `stack` nor `toString()` can carry a credential.
+ */
+export class EventPortError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: EventPortErrorOptions = {}) {
+    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+
+  override toString(): string {
+    const cause = this.cause instanceof Error ? ` (cause: ${redactSecrets(this.cause.message)})` : '';
+    return `${this.name} [${this.code}${this.retryable ? ', retryable' : ''}]: ${this.message}${cause}`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, retryable: this.retryable, message: this.message };
+  }
+}
+
+/** An event failed validation. `field` names the offending attribute. */
+export class InvalidEventError extends EventPortError {
+  constructor(
+    readonly field: string,
+    reason: string,
+    options: EventPortErrorOptions = {},
+  ) {
+    super('INVALID_EVENT', `invalid event: ${field}: ${reason}`, options);
+  }
+}
+
+/** An event is larger than the broker accepts; raised before anything is sent. */
+export class EventTooLargeError extends EventPortError {
+  constructor(
+    readonly size: number,
+    readonly maxSize: number,
+    readonly eventId: string,
+  ) {
+    super('EVENT_TOO_LARGE', `event ${eventId} is ${size} bytes; the broker accepts at most ${maxSize} bytes`);
+  }
+}
+
+/** Options or a URL are invalid. `option` names the offending setting. */
+export class ConfigError extends EventPortError {
+  constructor(
+    readonly option: string,
+    reason: string,
+    options: EventPortErrorOptions = {},
+  ) {
+    super('INVALID_CONFIG', `invalid configuration: ${option}: ${reason}`, options);
+  }
+}
+
+/** A URL scheme with no installed adapter. */
+export class UnknownSchemeError extends EventPortError {
+  constructor(
+    readonly scheme: string,
+    readonly installed: readonly string[],
+    readonly suggestedPackage: string,
+  ) {
+    super(
+      'UNKNOWN_SCHEME',
+      `no adapter for "${scheme}://" is installed (installed: ${installed.length ? installed.map((s) => `${s}://`).join(', ') : 'none'}); install ${suggestedPackage} and import it`,
+    );
+  }
+}
+
+export interface MissingGuarantee {
+  readonly guarantee: string;
+  readonly why: string;
+}
+
+/** `require: [...]` named guarantees the broker cannot give in this configuration. */
+export class UnsupportedGuaranteeError extends EventPortError {
+  constructor(
+    readonly broker: string,
+    readonly missing: readonly MissingGuarantee[],
+  ) {
+    super(
+      'UNSUPPORTED_GUARANTEE',
+      `${broker} cannot guarantee ${missing.map((m) => `${m.guarantee} (${m.why})`).join('; ')}`,
+    );
+  }
+}
+
+/** The topic (or queue, subscription) does not exist and will not be created. */
+export class TopicNotFoundError extends EventPortError {
+  constructor(
+    readonly topic: string,
+    options: EventPortErrorOptions = {},
+  ) {
+    super('TOPIC_NOT_FOUND', `topic "${topic}" does not exist`, options);
+  }
+}
+
+/** An operation on a closed producer, consumer or broker. */
+export class ClosedError extends EventPortError {
+  constructor(what: string) {
+    super('CLOSED', `${what} is closed`);
+  }
+}
+
+/** The broker could not be reached, or failed transiently after all retries. Retryable. */
+export class BrokerUnavailableError extends EventPortError {
+  constructor(message: string, options: EventPortErrorOptions = {}) {
+    super('BROKER_UNAVAILABLE', message, { retryable: true, ...options });
+  }
+}
+
+/** Narrowing helper. */
+export function isEventPortError(err: unknown): err is EventPortError {
+  return err instanceof EventPortError;
+}
+
+/** Whether an error is worth retrying: EventPort errors say so; unknown errors are not. */
+export function isRetryable(err: unknown): boolean {
+  return err instanceof EventPortError ? err.retryable : false;
+}

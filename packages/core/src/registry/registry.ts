@@ -1,0 +1,93 @@
+import { ConfigError, UnknownSchemeError } from '../errors/errors.js';
+import { redactSecrets } from '../errors/redact.js';
+import type { Driver, DriverFactory } from '../driver/types.js';
+
+/** Packages that provide each well-known scheme (for auto-loading and error messages). */
+export const KNOWN_ADAPTERS: Readonly<Record<string, string>> = Object.freeze({
+  memory: '@eventport/memory',
+  kafka: '@eventport/kafka',
+  sqs: '@eventport/sqs',
+  pubsub: '@eventport/pubsub',
+  eventhubs: '@eventport/eventhubs',
+  eventgrid: '@eventport/eventgrid',
+});
+
+const factories = new Map<string, DriverFactory>();
+
+/**
+ * Registers an adapter's factory under its scheme. Adapters call this when their
+ * package is imported. Registering the same factory twice is a no-op; a different
+ * factory for a taken scheme replaces it (last import wins, as with plugins).
+ */
+export function registerDriver(factory: DriverFactory): void {
+  if (!/^[a-z][a-z0-9+.-]*$/.test(factory.scheme)) {
+    throw new ConfigError('scheme', `"${factory.scheme}" is not a valid URL scheme`);
+  }
+  factories.set(factory.scheme, factory);
+}
+
+/** Schemes with a registered factory, sorted. */
+export function registeredSchemes(): string[] {
+  return [...factories.keys()].sort();
+}
+
+/** Options accepted by `connect` instead of a URL: `kind` picks the adapter. */
+export interface ConnectOptions {
+  readonly kind: string;
+  readonly [option: string]: unknown;
+}
+
+/**
+ * Resolves a URL or options object to a driver. A scheme not registered yet is
+ * looked up among the well-known adapter packages and imported if installed.
+ * @throws ConfigError for a malformed URL, UnknownSchemeError when no adapter serves the scheme.
+ */
+export async function createDriver(target: string | URL | ConnectOptions): Promise<Driver> {
+  let url: URL | undefined;
+  let scheme: string;
+  let options: Record<string, unknown> = {};
+  if (typeof target === 'string' || target instanceof URL) {
+    url = parseUrl(target);
+    scheme = url.protocol.slice(0, -1).toLowerCase();
+    for (const [k, v] of url.searchParams) options[k] = v;
+  } else if (target !== null && typeof target === 'object' && typeof target.kind === 'string') {
+    scheme = target.kind.toLowerCase();
+    options = { ...target };
+    delete options.kind;
+  } else {
+    throw new ConfigError('target', 'connect() takes a URL string or an options object with a "kind"');
+  }
+  const factory = factories.get(scheme) ?? (await autoload(scheme));
+  return factory.create(url, options);
+}
+
+function parseUrl(target: string | URL): URL {
+  if (target instanceof URL) return target;
+  if (typeof target !== 'string' || target.trim() === '') {
+    throw new ConfigError('url', 'expected a broker URL such as memory:// or kafka://127.0.0.1:9092');
+  }
+  try {
+    return new URL(target);
+  } catch (err) {
+    throw new ConfigError('url', `"${redactSecrets(target)}" is not a valid URL`, { cause: err });
+  }
+}
+
+async function autoload(scheme: string): Promise<DriverFactory> {
+  const pkg = KNOWN_ADAPTERS[scheme];
+  if (pkg !== undefined) {
+    try {
+      await import(pkg);
+    } catch (err) {
+      if (!isModuleNotFound(err)) throw err;
+    }
+    const factory = factories.get(scheme);
+    if (factory !== undefined) return factory;
+  }
+  throw new UnknownSchemeError(scheme, registeredSchemes(), pkg ?? `an adapter package for "${scheme}"`);
+}
+
+function isModuleNotFound(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}

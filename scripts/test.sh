@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite: build, static checks, the built-package import check,
+# then every jest project (unit, conformance, integration against real brokers
+# started on loopback by jest's global setup). Usage: npm test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== build"; npx tsc --build
+echo "== lint"; npx eslint .
+echo "== format"; npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+echo "== exports"; node scripts/check-exports.mjs
+echo "== jest"; npx jest --coverage --ci "$@"

@@ -1,0 +1,30 @@
+/**
+ * Jest global setup of the `integration` project: starts (installing on first use) exactly the
+ * brokers the selected suites declare, reuses brokers that are already running, and exports their
+ * endpoints to the test workers through environment variables (EVENTPORT_KAFKA_BROKERS,
+ * EVENTPORT_SQS_ENDPOINT, EVENTPORT_MOTO_ENDPOINT, PUBSUB_EMULATOR_HOST,
+ * EVENTPORT_AZURE_STORAGE_CONNECTION_STRING, ...). A broker that cannot start fails the whole run
+ * with its log tail; nothing is skipped silently.
+ */
+import './resolve-ts-suffix.cjs';
+import { Brokers, envOf } from '../brokers/index.js';
+import { log } from '../brokers/log.js';
+import { brokersNeeded, type GlobalConfigLike, type ProjectConfigLike } from './selection.js';
+import { rememberStarted } from './state.js';
+
+export default async function globalSetup(
+  globalConfig: GlobalConfigLike,
+  projectConfig: ProjectConfigLike,
+): Promise<void> {
+  const needed = brokersNeeded(globalConfig, projectConfig);
+  if (needed.length === 0) {
+    log('no selected integration suite declares a broker; starting none');
+    return;
+  }
+  const started = Date.now();
+  log(`starting for this run: ${needed.join(', ')}`);
+  const running = await new Brokers().up(needed);
+  Object.assign(process.env, envOf(running));
+  rememberStarted(running.filter((r) => !r.reused).map((r) => r.service));
+  log(`brokers ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}

@@ -41,16 +41,19 @@ const AUTH_SCHEME = /\b(Bearer|Basic|SharedAccessSignature)\s+[A-Za-z0-9._~+/=%-
 
 /** Returns `text` with every recognisable secret replaced by `***`. Pure; idempotent. */
 export function redactSecrets(text: string): string {
+  // AUTH_SCHEME first: KEY_VALUE would otherwise take "Authorization: Bearer" as the
+  // whole value and leave the token after the space in clear.
   return text
+    .replace(AUTH_SCHEME, `$1 ${REDACTED}`)
     .replace(USERINFO, `$1${REDACTED}$3`)
     .replace(JSON_PAIR, `$1${REDACTED}$3`)
-    .replace(KEY_VALUE, `$1${REDACTED}`)
-    .replace(AUTH_SCHEME, `$1 ${REDACTED}`);
+    .replace(KEY_VALUE, `$1${REDACTED}`);
 }
 
 /**
  * Returns a shallow copy of an options object with secret-looking fields masked,
- * for printing configuration. Nested objects are masked recursively.
+ * for printing configuration and log fields. Nested objects are masked recursively;
+ * an Error becomes its redacted `name: message` (its own fields are not enumerable).
  */
 export function redactObject<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
@@ -61,6 +64,8 @@ export function redactObject<T>(value: T): T {
       out[k] = REDACTED;
     } else if (typeof v === 'string') {
       out[k] = redactSecrets(v);
+    } else if (v instanceof Error) {
+      out[k] = redactSecrets(`${v.name}: ${v.message}`);
     } else {
       out[k] = redactObject(v);
     }

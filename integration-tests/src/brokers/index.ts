@@ -61,7 +61,6 @@ export class Brokers {
   /** SIGKILL the service's process group, keeping its data directory; `start` brings it back. */
   async kill(service: ServiceName): Promise<void> {
     await (await this.runtimes.for(service)).kill(service);
-    this.log(`${service}: hard-killed`);
   }
 
   /** Starts one service keeping its data (after `kill`), or with fresh data by default. */

@@ -2,11 +2,12 @@
  * `npm run brokers -- <command> [broker...]`
  *
  *   up [kafka] [sqs] [pubsub] [azurite]   start (all when none named) and wait until ready; the
- *                                         brokers keep running after this script exits
+ *                                         brokers keep running after this script exits. Data
+ *                                         folders start empty unless --keep-data is given
  *   down [broker...]                      stop (all when none named)
  *   status [broker...] [--json]           one line per broker: state, endpoint, pid, log
  *   restart <broker>                      graceful stop + start, data kept
- *   kill <broker>                         SIGKILL, data kept (start it again with `up`)
+ *   kill <broker>                         SIGKILL, data kept (bring it back: up <broker> --keep-data)
  *   env [broker...]                       print the env vars tests use, as shell exports
  *
  * Names: kafka, elasticmq, moto, pubsub, azurite; groups sqs (elasticmq + moto), sns (moto), all.
@@ -20,7 +21,7 @@ import {
   type ServiceStatus,
 } from '../brokers/index.js';
 
-const USAGE = `usage: brokers <up|down|status|restart|kill|env> [broker...]
+const USAGE = `usage: brokers <up|down|status|restart|kill|env> [broker...] [--keep-data] [--json]
 brokers: ${SERVICE_NAMES.join(', ')}; groups: sqs (elasticmq + moto), sns (moto), all (default)`;
 
 function formatStatus(s: ServiceStatus): string {
@@ -44,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'up': {
       const started = Date.now();
-      const running = await brokers.up(selected);
+      const running = await brokers.up(selected, { fresh: !rest.includes('--keep-data') });
       for (const r of running)
         console.log(`${r.service.padEnd(10)} ready  ${r.endpoint}${r.reused ? '  (already running)' : ''}`);
       console.log(`all ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -9,6 +9,7 @@
 import './resolve-ts-suffix.cjs';
 import { Brokers, envOf } from '../brokers/index.js';
 import { log } from '../brokers/log.js';
+import { recordRuntimes, RUNTIMES_ENV } from '../brokers/runtimes/select.js';
 import { brokersNeeded, type GlobalConfigLike, type ProjectConfigLike } from './selection.js';
 import { rememberStarted } from './state.js';
 
@@ -24,7 +25,7 @@ export default async function globalSetup(
   const started = Date.now();
   log(`starting for this run: ${needed.join(', ')}`);
   const running = await new Brokers().up(needed);
-  Object.assign(process.env, envOf(running));
+  Object.assign(process.env, envOf(running), { [RUNTIMES_ENV]: recordRuntimes(running) });
   rememberStarted(running.filter((r) => !r.reused).map((r) => r.service));
   log(`brokers ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -1,5 +1,8 @@
 /**
- * Which runtime serves a service:
+ * Which runtime serves a service (decided once per service and process):
+ *   0. EVENTPORT_BROKER_RUNTIMES names it         → that runtime. Jest's global setup exports this
+ *      (e.g. `kafka=local,moto=local`) so that test workers, which also see the endpoint variables
+ *      the setup exported, still drive the local processes (restart/kill in fault tests);
  *   1. its external environment variable is set  → external (nothing is started);
  *   2. EVENTPORT_BROKER_RUNTIME=testcontainers     → containers (fails if no Docker engine answers);
  *      EVENTPORT_BROKER_RUNTIME=auto               → containers if a Docker engine answers, else local;
@@ -14,6 +17,25 @@ import { TestcontainersRuntime } from './testcontainers.js';
 
 export type RuntimePreference = 'local' | 'testcontainers' | 'auto';
 
+export const RUNTIMES_ENV = 'EVENTPORT_BROKER_RUNTIMES';
+
+/** Parses EVENTPORT_BROKER_RUNTIMES (`service=kind,...`). */
+function recordedKind(service: ServiceName, env: NodeJS.ProcessEnv): RuntimeKind | undefined {
+  for (const pair of (env[RUNTIMES_ENV] ?? '').split(',')) {
+    const [name, kind] = pair.split('=').map((s) => s.trim());
+    if (name === service && (kind === 'local' || kind === 'testcontainers' || kind === 'external'))
+      return kind;
+  }
+  return undefined;
+}
+
+/** The value of EVENTPORT_BROKER_RUNTIMES that records who serves each of `running`. */
+export function recordRuntimes(
+  running: ReadonlyArray<{ service: ServiceName; runtime: RuntimeKind }>,
+): string {
+  return running.map((r) => `${r.service}=${r.runtime}`).join(',');
+}
+
 export function runtimePreference(env: NodeJS.ProcessEnv = process.env): RuntimePreference {
   const value = (env.EVENTPORT_BROKER_RUNTIME ?? 'local').trim().toLowerCase();
   if (value === 'local' || value === 'testcontainers' || value === 'auto') return value;
@@ -26,6 +48,7 @@ export class Runtimes {
   readonly external = new ExternalRuntime();
   private containers?: TestcontainersRuntime;
   private preferred?: Promise<RuntimeKind>;
+  private readonly chosen = new Map<ServiceName, Promise<BrokerRuntime>>();
 
   constructor(log?: Logger) {
     this.local = new LocalRuntime(log);
@@ -41,10 +64,21 @@ export class Runtimes {
     return this.preferred;
   }
 
-  async for(service: ServiceName): Promise<BrokerRuntime> {
-    if (externalEndpoint(service)) return this.external;
-    if ((await this.preferredKind()) === 'testcontainers')
-      return (this.containers ??= new TestcontainersRuntime());
+  for(service: ServiceName): Promise<BrokerRuntime> {
+    let choice = this.chosen.get(service);
+    if (!choice) {
+      choice = this.choose(service);
+      this.chosen.set(service, choice);
+    }
+    return choice;
+  }
+
+  private async choose(service: ServiceName): Promise<BrokerRuntime> {
+    const kind =
+      recordedKind(service, process.env) ??
+      (externalEndpoint(service) ? 'external' : await this.preferredKind());
+    if (kind === 'external') return this.external;
+    if (kind === 'testcontainers') return (this.containers ??= new TestcontainersRuntime());
     return this.local;
   }
 }

@@ -8,7 +8,7 @@ import type {
   TopicOptions,
   CapabilityReport,
 } from '@eventport/core/driver';
-import { ClosedError } from '@eventport/core/driver';
+import { ClosedError, TopicNotFoundError } from '@eventport/core/driver';
 import { memoryCapabilities } from './capabilities.js';
 import { parseMemoryConfig, type MemoryConfig } from './config.js';
 import { MemoryBroker } from './memory-broker.js';
@@ -34,11 +34,15 @@ export class MemoryDriver implements Driver {
   }
 
   openSender(topic: string, options: SenderOptions): Promise<DriverSender> {
-    return this.track(() => new MemorySender(this.broker, topic, options.idempotent, this.config.faults));
+    return this.track(() => {
+      this.requireTopic(topic);
+      return new MemorySender(this.broker, topic, options.idempotent, this.config.faults);
+    });
   }
 
   openReceiver(topic: string, options: ReceiverOptions): Promise<DriverReceiver> {
     return this.track(() => {
+      this.requireTopic(topic);
       const ordered = options.orderedByKey && this.config.faults.reorder !== true;
       const group = this.broker.group(topic, options.group, options.from, {
         orderedByKey: ordered,
@@ -67,6 +71,11 @@ export class MemoryDriver implements Driver {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.open].map((o) => o.close()));
+  }
+
+  /** autoCreateTopics=false is this connection's setting, even on an instance others created with it on. */
+  private requireTopic(topic: string): void {
+    if (!this.config.autoCreateTopics && !this.broker.hasTopic(topic)) throw new TopicNotFoundError(topic);
   }
 
   private track<T extends { close(): Promise<void> }>(make: () => T): Promise<T> {

@@ -96,9 +96,15 @@ export function fromStructured(body: Uint8Array, extra: { key?: string } = {}): 
   } catch (err) {
     throw new InvalidEventError('event', 'structured CloudEvent is not valid JSON', { cause: err });
   }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new InvalidEventError('event', 'structured CloudEvent must be a JSON object');
+  }
   const extensions: Record<string, ExtensionValue> = {};
   for (const [name, value] of Object.entries(doc)) {
-    if ((CORE as readonly string[]).includes(name) || ['data', 'data_base64', 'datacontenttype'].includes(name)) {
+    if (
+      (CORE as readonly string[]).includes(name) ||
+      ['data', 'data_base64', 'datacontenttype'].includes(name)
+    ) {
       continue;
     }
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {

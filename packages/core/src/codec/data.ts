@@ -60,7 +60,8 @@ export function decodeData(bytes: Uint8Array | undefined, contentType: string | 
       throw new InvalidEventError('data', `payload is not valid JSON for ${contentType}`, { cause: err });
     }
   }
-  if (contentType !== undefined && contentType.toLowerCase().startsWith('text/')) return decoder.decode(bytes);
+  if (contentType !== undefined && contentType.toLowerCase().startsWith('text/'))
+    return decoder.decode(bytes);
   return bytes;
 }
 

@@ -73,7 +73,10 @@ export class EventTooLargeError extends EventPortError {
     readonly maxSize: number,
     readonly eventId: string,
   ) {
-    super('EVENT_TOO_LARGE', `event ${eventId} is ${size} bytes; the broker accepts at most ${maxSize} bytes`);
+    super(
+      'EVENT_TOO_LARGE',
+      `event ${eventId} is ${size} bytes; the broker accepts at most ${maxSize} bytes`,
+    );
   }
 }
 

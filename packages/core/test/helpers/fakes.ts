@@ -84,7 +84,8 @@ export class RecordingLogger implements Logger {
 }
 
 /** What a fake sender does with one `send` call. */
-export type SendStep = 'ok' | Error | ((batch: readonly OutgoingEvent[]) => SendOutcome[]);
+export type SendStep =
+  'ok' | Error | ((batch: readonly OutgoingEvent[]) => SendOutcome[] | Promise<SendOutcome[]>);
 
 /** A sender that records batches; `steps` script successive calls (then: all ok). */
 export class FakeSender implements DriverSender {

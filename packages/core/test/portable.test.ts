@@ -1,0 +1,317 @@
+import { DEFAULT_RETRY, backoffDelay, resolveRetry, type RetryPolicy } from '../src/portable/backoff.js';
+import { CommitTracker } from '../src/portable/commit-tracker.js';
+import { Deque } from '../src/portable/deque.js';
+import { KeyedScheduler } from '../src/portable/keyed-scheduler.js';
+import { LeaseKeeper } from '../src/portable/lease-keeper.js';
+import { sleep } from '../src/portable/sleep.js';
+import {
+  withDeadLetterInfo,
+  DEAD_LETTER_ATTEMPTS,
+  DEAD_LETTER_REASON,
+} from '../src/portable/dead-letter-event.js';
+import { InFlight } from '../src/api/delivery.js';
+import { createEvent } from '../src/event/create-event.js';
+import { deferred, message, type Deferred } from './helpers/fakes.js';
+
+describe('backoffDelay', () => {
+  const policy = (p: Partial<RetryPolicy> = {}): RetryPolicy =>
+    resolveRetry({ initialDelayMs: 100, maxDelayMs: 1000, jitter: 0.5, ...p });
+
+  it('doubles from the initial delay and caps at maxDelayMs (no jitter when random = 0)', () => {
+    const p = policy();
+    expect([1, 2, 3, 4, 5, 6].map((a) => backoffDelay(p, a, () => 0))).toEqual([
+      100, 200, 400, 800, 1000, 1000,
+    ]);
+    expect(backoffDelay(p, 0, () => 0)).toBe(100);
+  });
+
+  it('jitter removes up to `jitter` of the delay', () => {
+    const p = policy();
+    expect(backoffDelay(p, 1, () => 1)).toBe(50);
+    expect(backoffDelay(p, 2, () => 0.5)).toBe(150);
+    expect(backoffDelay(p, 3, () => 0.999)).toBe(200);
+    expect(backoffDelay(policy({ jitter: 0 }), 3, () => 0.7)).toBe(400);
+    for (let i = 0; i < 50; i++) {
+      const d = backoffDelay(p, 3);
+      expect(d).toBeGreaterThanOrEqual(200);
+      expect(d).toBeLessThanOrEqual(400);
+    }
+  });
+
+  it('fixed backoff keeps the initial delay', () => {
+    const p = policy({ backoff: 'fixed', initialDelayMs: 250 });
+    expect([1, 2, 10].map((a) => backoffDelay(p, a, () => 0))).toEqual([250, 250, 250]);
+  });
+
+  it('resolveRetry fills defaults, ignores undefined and freezes', () => {
+    expect(resolveRetry(undefined)).toEqual(DEFAULT_RETRY);
+    const r = resolveRetry({ attempts: 3, backoff: undefined });
+    expect(r).toEqual({ ...DEFAULT_RETRY, attempts: 3 });
+    expect(Object.isFrozen(r)).toBe(true);
+  });
+});
+
+describe('sleep', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('resolves true after the delay, false when aborted early', async () => {
+    jest.useFakeTimers();
+    let done: boolean | undefined;
+    void sleep(1000).then((v) => (done = v));
+    await jest.advanceTimersByTimeAsync(999);
+    expect(done).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(1);
+    expect(done).toBe(true);
+
+    const ac = new AbortController();
+    let aborted: boolean | undefined;
+    void sleep(1000, ac.signal).then((v) => (aborted = v));
+    await jest.advanceTimersByTimeAsync(10);
+    ac.abort();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(aborted).toBe(false);
+    expect(jest.getTimerCount()).toBe(0);
+    await expect(sleep(1000, ac.signal)).resolves.toBe(false);
+  });
+});
+
+describe('Deque', () => {
+  it('is FIFO across compaction', () => {
+    const d = new Deque<number>();
+    expect(d.shift()).toBeUndefined();
+    expect(d.peek()).toBeUndefined();
+    for (let i = 0; i < 5000; i++) d.push(i);
+    for (let i = 0; i < 3000; i++) expect(d.shift()).toBe(i);
+    expect(d.length).toBe(2000);
+    expect(d.peek()).toBe(3000);
+    d.push(5000);
+    const rest = d.clear();
+    expect(rest).toHaveLength(2001);
+    expect(rest[0]).toBe(3000);
+    expect(rest[2000]).toBe(5000);
+    expect(d.length).toBe(0);
+  });
+});
+
+describe('KeyedScheduler', () => {
+  /** Submits a task that records its start and waits for the test to finish it. */
+  function harness(concurrency: number) {
+    const s = new KeyedScheduler(concurrency);
+    const started: string[] = [];
+    const gates = new Map<string, Deferred<void>>();
+    let running = 0;
+    let maxRunning = 0;
+    const submit = (key: string | undefined, name: string): void => {
+      const gate = deferred();
+      gates.set(name, gate);
+      s.submit(key, async () => {
+        started.push(name);
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await gate.promise;
+        running--;
+      });
+    };
+    const finish = async (name: string): Promise<void> => {
+      gates.get(name)!.resolve();
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    };
+    return { s, started, submit, finish, max: () => maxRunning };
+  }
+
+  it('runs same-key tasks one at a time in submission order while other keys run in parallel', async () => {
+    const h = harness(4);
+    h.submit('a', 'a1');
+    h.submit('a', 'a2');
+    h.submit('b', 'b1');
+    h.submit('a', 'a3');
+    h.submit(undefined, 'n1');
+    h.submit(undefined, 'n2');
+    expect(h.started).toEqual(['a1', 'b1', 'n1', 'n2']);
+    expect(h.s.size).toBe(6);
+    await h.finish('b1');
+    expect(h.started).toHaveLength(4); // a2 still waits for a1
+    await h.finish('a1');
+    expect(h.started).toEqual(['a1', 'b1', 'n1', 'n2', 'a2']);
+    await h.finish('a2');
+    expect(h.started.at(-1)).toBe('a3');
+    for (const n of ['a3', 'n1', 'n2']) await h.finish(n);
+    expect(h.s.size).toBe(0);
+    await expect(h.s.idle()).resolves.toBeUndefined();
+  });
+
+  it('never exceeds its concurrency and starts queued tasks as slots free up', async () => {
+    const h = harness(2);
+    for (let i = 0; i < 6; i++) h.submit(`k${i}`, `t${i}`);
+    expect(h.started).toEqual(['t0', 't1']);
+    await h.finish('t1');
+    expect(h.started).toEqual(['t0', 't1', 't2']);
+    const idle = h.s.idle();
+    let isIdle = false;
+    void idle.then(() => (isIdle = true));
+    for (const t of ['t0', 't2', 't3', 't4', 't5']) await h.finish(t);
+    expect(h.started).toEqual(['t0', 't1', 't2', 't3', 't4', 't5']);
+    expect(h.max()).toBe(2);
+    await idle;
+    expect(isIdle).toBe(true);
+  });
+
+  it('keeps per-key order under concurrency with random completion times', async () => {
+    const s = new KeyedScheduler(8);
+    const seen = new Map<string, number[]>();
+    const active = new Set<string>();
+    let overlap = false;
+    let maxParallel = 0;
+    for (let i = 0; i < 300; i++) {
+      const key = `k${i % 7}`;
+      s.submit(key, async () => {
+        if (active.has(key)) overlap = true;
+        active.add(key);
+        maxParallel = Math.max(maxParallel, active.size);
+        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 3)));
+        seen.set(key, [...(seen.get(key) ?? []), i]);
+        active.delete(key);
+      });
+    }
+    await s.idle();
+    expect(overlap).toBe(false);
+    expect(maxParallel).toBeGreaterThan(1);
+    for (const [, list] of seen) expect(list).toEqual([...list].sort((a, b) => a - b));
+    expect([...seen.values()].flat()).toHaveLength(300);
+  });
+
+  it('moves on after a task rejects or throws synchronously', async () => {
+    const s = new KeyedScheduler(1);
+    const ran: string[] = [];
+    s.submit('k', () => Promise.reject(new Error('boom')));
+    s.submit('k', () => {
+      throw new Error('sync boom');
+    });
+    s.submit('k', async () => {
+      ran.push('third');
+    });
+    await s.idle();
+    expect(ran).toEqual(['third']);
+  });
+});
+
+describe('CommitTracker', () => {
+  it('commits only the contiguous settled prefix under out-of-order completion', () => {
+    const t = new CommitTracker();
+    for (let o = 10; o < 15; o++) t.track('p0', o);
+    expect(t.unsettled('p0')).toBe(5);
+    expect(t.settle('p0', 12)).toBeUndefined();
+    expect(t.settle('p0', 11)).toBeUndefined();
+    expect(t.committed('p0')).toBeUndefined();
+    expect(t.settle('p0', 10)).toBe(13);
+    expect(t.committed('p0')).toBe(13);
+    expect(t.settle('p0', 14)).toBeUndefined();
+    expect(t.settle('p0', 13)).toBe(15);
+    expect(t.unsettled('p0')).toBe(0);
+  });
+
+  it('keeps partitions independent and ignores untracked or repeated settles', () => {
+    const t = new CommitTracker();
+    t.track('a', 0);
+    t.track('b', 0);
+    t.track('a', 1);
+    expect(t.settle('b', 0)).toBe(1);
+    expect(t.settle('a', 1)).toBeUndefined();
+    expect(t.settle('a', 1)).toBeUndefined();
+    expect(t.settle('a', 99)).toBeUndefined();
+    expect(t.settle('zzz', 0)).toBeUndefined();
+    expect(t.settle('a', 0)).toBe(2);
+    t.forget('a');
+    expect(t.committed('a')).toBeUndefined();
+    expect(t.unsettled('a')).toBe(0);
+  });
+
+  it('handles gaps in offsets (compacted logs) and long runs', () => {
+    const t = new CommitTracker();
+    const offsets = Array.from({ length: 3000 }, (_, i) => i * 2);
+    for (const o of offsets) t.track('p', o);
+    const shuffled = [...offsets].sort(() => Math.random() - 0.5);
+    const settled = new Set<number>();
+    let last = 0;
+    let lowestUnsettled = 0;
+    for (const o of shuffled) {
+      settled.add(o);
+      while (settled.has(lowestUnsettled)) lowestUnsettled += 2;
+      const next = t.settle('p', o);
+      if (next !== undefined) {
+        expect(next).toBeGreaterThan(last);
+        last = next;
+      }
+      // a commit never passes an unsettled offset, and reaches up to it
+      expect(last).toBe(lowestUnsettled === 0 ? 0 : lowestUnsettled - 1);
+    }
+    expect(last).toBe(5999);
+  });
+});
+
+describe('LeaseKeeper', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('extends leases that are about to end while watched, and stops when nothing is watched', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const extended: number[] = [];
+    const errors: unknown[] = [];
+    const keeper = new LeaseKeeper(
+      300,
+      (rec, ms) => {
+        extended.push(Date.now());
+        expect(ms).toBe(300);
+        return rec.message.event.key === 'fail' ? Promise.reject(new Error('lost lease')) : Promise.resolve();
+      },
+      (e) => errors.push(e),
+    );
+    const rec = new InFlight(message());
+    keeper.watch(rec);
+    expect(rec.leaseUntil).toBe(300);
+    await jest.advanceTimersByTimeAsync(100); // 200 left: > half, no extension
+    expect(extended).toEqual([]);
+    await jest.advanceTimersByTimeAsync(100); // 100 left: extend
+    expect(extended).toEqual([200]);
+    expect(rec.leaseUntil).toBe(500);
+    await jest.advanceTimersByTimeAsync(400);
+    expect(extended).toEqual([200, 400, 600]);
+    rec.settled = true;
+    await jest.advanceTimersByTimeAsync(400);
+    expect(extended).toHaveLength(3);
+    keeper.unwatch(rec);
+    expect(jest.getTimerCount()).toBe(0);
+
+    const failing = new InFlight(message({ key: 'fail' }));
+    keeper.watch(failing);
+    await jest.advanceTimersByTimeAsync(300);
+    expect(errors.length).toBeGreaterThan(0);
+    keeper.stop();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});
+
+describe('dead-letter event', () => {
+  it('keeps every original attribute and adds reason (redacted, bounded) and attempts', () => {
+    const original = createEvent({
+      type: 't',
+      source: '/s',
+      key: 'k',
+      data: { a: 1 },
+      extensions: { region: 'eu' },
+    });
+    const dl = withDeadLetterInfo(original, `failed with token=abc123 ${'x'.repeat(2000)}`, 5);
+    expect(dl).toMatchObject({
+      id: original.id,
+      source: '/s',
+      type: 't',
+      key: 'k',
+      data: { a: 1 },
+      time: original.time,
+    });
+    expect(dl.extensions.region).toBe('eu');
+    expect(dl.extensions[DEAD_LETTER_ATTEMPTS]).toBe(5);
+    const reason = dl.extensions[DEAD_LETTER_REASON] as string;
+    expect(reason.startsWith('failed with token=***')).toBe(true);
+    expect(reason).toHaveLength(1024);
+  });
+});

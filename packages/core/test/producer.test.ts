@@ -1,5 +1,4 @@
 import { Broker } from '../src/api/broker.js';
-import type { Producer } from '../src/api/producer.js';
 import type { ProducerOptions } from '../src/api/options.js';
 import type { OutgoingEvent, SendOutcome } from '../src/driver/types.js';
 import {
@@ -14,7 +13,7 @@ import {
 import { createEvent } from '../src/event/create-event.js';
 import { eventSize } from '../src/codec/data.js';
 import { NOOP_TRACING } from '../src/tracing/otel.js';
-import { FakeDriver, FakeSender, RecordingLogger, deferred, fakeCapabilities } from './helpers/fakes.js';
+import { FakeDriver, RecordingLogger, deferred, fakeCapabilities } from './helpers/fakes.js';
 
 const ev = (n: number, extra: Record<string, unknown> = {}) => ({
   type: 'order.created',

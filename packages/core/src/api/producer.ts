@@ -1,4 +1,4 @@
-import type { Driver, DriverSender, OutgoingEvent } from '../driver/types.js';
+import type { Driver, OutgoingEvent } from '../driver/types.js';
 import { ClosedError, EventTooLargeError } from '../errors/errors.js';
 import { eventSize } from '../codec/data.js';
 import { createEvent } from '../event/create-event.js';

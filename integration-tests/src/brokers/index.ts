@@ -5,8 +5,8 @@
  *
  * Contract of `up`: resolves once every service answers its protocol probe; services already
  * running are reused (and reported `reused`). If any service fails, the ones this call started are
- * stopped again and the returned promise rejects with one message per failed service, each ending
- * with the tail of that service's log.
+ * stopped again (released, for a test run) and the returned promise rejects with one message per
+ * failed service, each ending with the tail of that service's log.
  */
 import { log as defaultLog, type Logger } from './log.js';
 import { Runtimes } from './runtimes/select.js';
@@ -30,7 +30,12 @@ export class Brokers {
     );
     const running = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     if (failures.length > 0) {
-      await this.down(running.filter((r) => !r.reused).map((r) => r.service)).catch(() => undefined);
+      const undo = running.map((r) => r.service);
+      await (
+        options.forTestRun
+          ? this.release(undo)
+          : this.down(running.filter((r) => !r.reused).map((r) => r.service))
+      ).catch(() => undefined);
       throw new Error(`broker start failed:\n${failures.join('\n\n')}`);
     }
     return running;
@@ -46,6 +51,18 @@ export class Brokers {
       r.status === 'rejected' ? [`${services[i]}: ${message(r.reason)}`] : [],
     );
     if (failures.length > 0) throw new Error(`broker stop failed:\n${failures.join('\n')}`);
+  }
+
+  /** Ends a test run's use of the named services (see BrokerRuntime.release). */
+  async release(names: readonly string[]): Promise<void> {
+    const services = resolveServices(names);
+    const results = await Promise.allSettled(
+      services.map(async (service) => (await this.runtimes.for(service)).release(service)),
+    );
+    const failures = results.flatMap((r, i) =>
+      r.status === 'rejected' ? [`${services[i]}: ${message(r.reason)}`] : [],
+    );
+    if (failures.length > 0) throw new Error(`broker release failed:\n${failures.join('\n')}`);
   }
 
   async status(names: readonly string[]): Promise<ServiceStatus[]> {

@@ -50,6 +50,12 @@ export interface StartOptions {
    * running service is reused. `restart` and fault tests start with `fresh: false`.
    */
   readonly fresh?: boolean;
+  /**
+   * Start on behalf of a test run (jest global setup): this process takes a lease on the service,
+   * and a service it starts is stopped by `release` once no live test run holds a lease. Without
+   * it (the `brokers` script) a started or reused service keeps running until stopped explicitly.
+   */
+  readonly forTestRun?: boolean;
 }
 
 /**
@@ -62,6 +68,11 @@ export interface BrokerRuntime {
   start(service: ServiceName, options?: StartOptions): Promise<RunningService>;
   /** Stops the service if this runtime manages it; a no-op when it is not running. */
   stop(service: ServiceName): Promise<void>;
+  /**
+   * Ends this process's use of a service started or reused with `forTestRun`: stops it when a test
+   * run started it and no other live test run still uses it; otherwise leaves it running.
+   */
+  release(service: ServiceName): Promise<void>;
   status(service: ServiceName): Promise<ServiceStatus>;
   /** Graceful stop then start, keeping the data directory. */
   restart(service: ServiceName): Promise<RunningService>;

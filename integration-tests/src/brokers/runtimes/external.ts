@@ -67,6 +67,10 @@ export class ExternalRuntime implements BrokerRuntime {
     // Not ours to stop.
   }
 
+  async release(): Promise<void> {
+    // Not ours to stop.
+  }
+
   async status(service: ServiceName): Promise<ServiceStatus> {
     const value = this.value(service);
     const { host, port } = target(service, value);

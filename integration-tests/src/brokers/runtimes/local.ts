@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { addLease, liveLeases, readOwner, removeLease, writeOwner } from '../leases.js';
 import { withLock } from '../lock.js';
 import { log as defaultLog, type Logger } from '../log.js';
 import { runDir } from '../paths.js';
@@ -58,6 +59,8 @@ export class LocalRuntime implements BrokerRuntime {
     if (running !== undefined) {
       // Ours, maybe still starting (another `up` or jest run): wait for it rather than start twice.
       await this.waitReady(spec, running, logFile);
+      if (options.forTestRun) addLease(dir, process.pid);
+      else writeOwner(dir, 'cli'); // `brokers up` adopts it: it now runs until `brokers down`
       return this.describe(spec, true, running);
     }
     if ((await probeOnce(spec)) === true) {
@@ -76,11 +79,14 @@ export class LocalRuntime implements BrokerRuntime {
     const started = Date.now();
     const pid = await spawnDetached(plan, logFile);
     fs.writeFileSync(pidFile, String(pid));
+    writeOwner(dir, options.forTestRun ? 'test-run' : 'cli');
+    if (options.forTestRun) addLease(dir, process.pid);
     try {
       await this.waitReady(spec, pid, logFile);
     } catch (error) {
       await stopGroup(pid, 2000).catch(() => undefined);
       fs.rmSync(pidFile, { force: true });
+      removeLease(dir, process.pid);
       throw error;
     }
     this.log(
@@ -122,6 +128,21 @@ export class LocalRuntime implements BrokerRuntime {
       this.log(`${service}: stopped (pid ${pid}, ${how})`);
     }
     fs.rmSync(pidFile, { force: true });
+  }
+
+  async release(service: ServiceName): Promise<void> {
+    const spec = SERVICES[service];
+    const { dir } = files(service);
+    await withLock(`start-${service}`, spec.startTimeoutMs + 30_000, async () => {
+      removeLease(dir, process.pid);
+      if (this.pidOf(service) === undefined || readOwner(dir) !== 'test-run') return;
+      const others = liveLeases(dir);
+      if (others.length > 0) {
+        this.log(`${service}: still used by test run(s) ${others.join(', ')}; leaving it running`);
+        return;
+      }
+      await this.stop(service);
+    });
   }
 
   async kill(service: ServiceName): Promise<void> {

@@ -76,6 +76,11 @@ export class TestcontainersRuntime implements BrokerRuntime {
     this.containers.delete(service);
   }
 
+  /** Containers live only as long as this process: releasing one stops it. */
+  async release(service: ServiceName): Promise<void> {
+    await this.stop(service);
+  }
+
   async status(service: ServiceName): Promise<ServiceStatus> {
     const spec = SERVICES[service];
     const probe = await spec.probe(spec.endpoint).catch((e: Error) => e.message);

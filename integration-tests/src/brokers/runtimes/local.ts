@@ -76,6 +76,7 @@ export class LocalRuntime implements BrokerRuntime {
     }
     fs.mkdirSync(dir, { recursive: true });
     const plan = await spec.launch({ dir, fresh: options.fresh ?? true, log: this.log });
+    if (fs.existsSync(logFile)) fs.renameSync(logFile, `${logFile}.1`); // keep the previous run's log
     const started = Date.now();
     const pid = await spawnDetached(plan, logFile);
     fs.writeFileSync(pidFile, String(pid));

@@ -94,7 +94,12 @@ export class ConsumerEngine {
     await this.pumping;
     if (this.inFlight.size > 0) {
       const idle = new Promise<void>((resolve) => (this.idleWaiter = resolve));
-      const drained = await Promise.race([idle.then(() => true), sleep(drainTimeoutMs).then(() => false)]);
+      const deadline = new AbortController(); // cancels the timer once drained, so it cannot hold the process open
+      const drained = await Promise.race([
+        idle.then(() => true),
+        sleep(drainTimeoutMs, deadline.signal).then(() => false),
+      ]);
+      deadline.abort();
       if (!drained) {
         this.deps.logger.warn(`drain timed out after ${drainTimeoutMs} ms; releasing ${this.inFlight.size} events for redelivery`, {
           topic: this.deps.topic,
@@ -147,6 +152,8 @@ export class ConsumerEngine {
 
   private async process(rec: InFlight): Promise<void> {
     try {
+      // Past the drain deadline every unfinished event was given back: do not start its handler.
+      if (this.hardStop.signal.aborted) return;
       if (this.deps.idempotency !== undefined) await this.processOnce(rec, this.deps.idempotency);
       else await this.attempt(rec);
     } catch (err) {
@@ -163,17 +170,19 @@ export class ConsumerEngine {
   private async processOnce(rec: InFlight, store: IdempotencyStore): Promise<void> {
     const key = idempotencyKey(rec.message.event);
     for (let claim = this.claims.get(key); claim !== undefined; claim = this.claims.get(key)) await claim;
-    if (await store.has(key)) {
-      this.stats.duplicatesSkipped++;
-      await this.deps.settler.ack(rec);
-      return;
-    }
-    const work = this.attempt(rec, () => store.add(key, this.deps.options.idempotencyTtlMs));
-    this.claims.set(key, work);
+    // Claim the key before the first await, so a concurrent copy waits for this one.
+    let release!: () => void;
+    this.claims.set(key, new Promise<void>((resolve) => (release = resolve)));
     try {
-      await work;
+      if (await store.has(key)) {
+        this.stats.duplicatesSkipped++;
+        await this.deps.settler.ack(rec);
+        return;
+      }
+      await this.attempt(rec, () => store.add(key, this.deps.options.idempotencyTtlMs));
     } finally {
       this.claims.delete(key);
+      release();
     }
   }
 
@@ -181,7 +190,7 @@ export class ConsumerEngine {
   private async attempt(rec: InFlight, beforeAck?: () => unknown): Promise<void> {
     const { settler, options, receiver, tracing, system, topic } = this.deps;
     for (;;) {
-      const ctx = this.context(rec);
+      const ctx = this.context(rec, beforeAck);
       let failure: unknown;
       try {
         if (tracing.enabled) await tracing.process(system, topic, rec.message.event, async () => this.handler(rec.message.event, ctx));
@@ -219,7 +228,8 @@ export class ConsumerEngine {
     }
   }
 
-  private context(rec: InFlight): DeliveryContext {
+  /** `beforeAck` runs before an explicit ack too (the idempotent consumer records the event). */
+  private context(rec: InFlight, beforeAck?: () => unknown): DeliveryContext {
     const { settler, receiver, options } = this.deps;
     const m = rec.message;
     return {
@@ -228,7 +238,10 @@ export class ConsumerEngine {
       partition: m.partition,
       offset: m.offset,
       signal: this.hardStop.signal,
-      ack: () => settler.ack(rec),
+      ack: async () => {
+        if (!rec.settled) await beforeAck?.();
+        await settler.ack(rec);
+      },
       nack: (o) => {
         const delay = o?.delayMs ?? backoffDelay(options.retry, rec.attempt);
         if (receiver.nack !== undefined) return settler.nack(rec, delay);

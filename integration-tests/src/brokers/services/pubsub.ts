@@ -4,7 +4,7 @@
  */
 import { ensureDebianPackage } from '../install/apt.js';
 import { probePubSub } from '../probes.js';
-import { LOOPBACK, type ServiceSpec } from './spec.js';
+import { jvmFlags, LOOPBACK, type ServiceSpec } from './spec.js';
 
 const PORT = 8085;
 const EMULATOR =
@@ -39,6 +39,6 @@ export const pubsub: ServiceSpec = {
     command: EMULATOR,
     args: [`--host=${LOOPBACK}`, `--port=${PORT}`],
     cwd: dir,
-    env: { CLOUD_PUBSUB_EMULATOR_OPTS: '-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1' },
+    env: { CLOUD_PUBSUB_EMULATOR_OPTS: jvmFlags('256m').join(' ') },
   }),
 };

@@ -59,14 +59,17 @@ export function javaCommand(): string {
 
 /**
  * JVM flags for quick starts of small brokers on small machines: a capped heap, the serial
- * collector and C1 only (startup matters more than peak throughput in tests).
+ * collector and C1 only (startup matters more than peak throughput in tests). EVENTPORT_JVM_OPTS
+ * is appended, so it overrides any of them (e.g. `-XX:TieredStopAtLevel=4 -Xmx1g` for benchmarks).
  */
 export function jvmFlags(heap: string): string[] {
+  const extra = (process.env.EVENTPORT_JVM_OPTS ?? '').split(/\s+/).filter(Boolean);
   return [
     `-Xmx${heap}`,
     '-Xms64m',
     '-XX:+UseSerialGC',
     '-XX:TieredStopAtLevel=1',
     '-Djava.awt.headless=true',
+    ...extra,
   ];
 }

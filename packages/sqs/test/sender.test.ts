@@ -1,0 +1,97 @@
+import {
+  BrokerUnavailableError,
+  ClosedError,
+  ConfigError,
+  createEvent,
+  EventTooLargeError,
+  type OutgoingEvent,
+  type SendOutcome,
+} from '@eventport/core/driver';
+import { SqsSender, type Chunk, type SendTarget } from '../src/sender';
+
+function target(maxBytes: number, fifo: boolean, respond?: (chunk: Chunk) => Promise<SendOutcome[]>) {
+  const chunks: Chunk[] = [];
+  let active = 0;
+  let peak = 0;
+  const t: SendTarget = {
+    maxBytes,
+    fifo,
+    describe: () => 'queue test',
+    async send(chunk) {
+      chunks.push(chunk);
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise((r) => setTimeout(r, 5));
+      active--;
+      return respond ? respond(chunk) : chunk.indexes.map(() => ({ ok: true as const, receipt: {} }));
+    },
+  };
+  return { t, chunks, peak: () => peak };
+}
+
+const events = (n: number, size = 10): OutgoingEvent[] =>
+  Array.from({ length: n }, (_, i) => ({
+    event: createEvent({ source: '/s', type: 't', id: `e${i}`, data: 'x'.repeat(size) }),
+  }));
+
+describe('SqsSender', () => {
+  test('splits a batch into requests of at most 10 entries, sent concurrently on standard queues', async () => {
+    const { t, chunks, peak } = target(1 << 20, false);
+    const out = await new SqsSender(t, 4).send(events(35));
+    expect(out.every((o) => o.ok)).toBe(true);
+    expect(chunks.map((c) => c.indexes.length)).toEqual([10, 10, 10, 5]);
+    expect(peak()).toBe(4);
+  });
+
+  test('FIFO sends one request at a time, in order', async () => {
+    const { t, chunks, peak } = target(1 << 20, true);
+    await new SqsSender(t, 8).send(events(25));
+    expect(peak()).toBe(1);
+    expect(chunks.flatMap((c) => c.indexes)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+  });
+
+  test('cuts requests by bytes and fails oversized entries alone, before sending', async () => {
+    const { t, chunks } = target(2_000, false);
+    const batch = [...events(3, 700), ...events(1, 5_000), ...events(1, 700)];
+    const out = await new SqsSender(t, 1).send(batch);
+    expect(out[3]).toMatchObject({ ok: false });
+    expect((out[3] as { error: Error }).error).toBeInstanceOf(EventTooLargeError);
+    expect(out.filter((o) => o.ok)).toHaveLength(4);
+    expect(chunks.every((c) => c.messages.reduce((s, m) => s + m.size, 0) <= 2_000)).toBe(true);
+    expect(chunks.flatMap((c) => c.indexes)).not.toContain(3);
+  });
+
+  test('delays beyond 15 minutes, or any delay on FIFO, fail with ConfigError', async () => {
+    const [a, b] = events(2);
+    const std = await new SqsSender(target(1 << 20, false).t, 1).send([
+      { ...a!, delayMs: 16 * 60_000 },
+      { ...b!, delayMs: 1000 },
+    ]);
+    expect((std[0] as { error: Error }).error).toBeInstanceOf(ConfigError);
+    expect(std[1]!.ok).toBe(true);
+    const fifo = await new SqsSender(target(1 << 20, true).t, 1).send([{ ...a!, delayMs: 1000 }]);
+    expect((fifo[0] as { error: Error }).error).toBeInstanceOf(ConfigError);
+  });
+
+  test('a failed request fails its entries with the mapped error; per-entry results pass through', async () => {
+    let n = 0;
+    const { t } = target(1 << 20, false, async (chunk) => {
+      if (n++ === 0) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      return chunk.indexes.map((_, j) =>
+        j === 0
+          ? { ok: false as const, error: new BrokerUnavailableError('entry') }
+          : { ok: true as const, receipt: {} },
+      );
+    });
+    const out = await new SqsSender(t, 1).send(events(12));
+    expect(out.slice(0, 10).every((o) => !o.ok && (o.error as BrokerUnavailableError).retryable)).toBe(true);
+    expect(out[10]!.ok).toBe(false);
+    expect(out[11]!.ok).toBe(true);
+  });
+
+  test('send after close fails', async () => {
+    const s = new SqsSender(target(1 << 20, false).t, 1);
+    await s.close();
+    await expect(s.send(events(1))).rejects.toThrow(ClosedError);
+  });
+});

@@ -79,12 +79,13 @@ describe('createEvent defaults', () => {
     expect(createEvent({ ...base, data: nullProto }).data).toEqual({ x: 1 });
   });
 
-  it('copies binary data so the caller cannot mutate the event', () => {
-    const bytes = new Uint8Array([1, 2, 3]);
+  it('carries binary data byte for byte (including non-UTF-8 bytes)', () => {
+    const bytes = new Uint8Array([0xff, 0x00, 0xc3, 0x28]);
     const e = createEvent({ ...base, data: bytes });
-    bytes[0] = 9;
     expect(e.data).toBeInstanceOf(Uint8Array);
-    expect([...(e.data as Uint8Array)]).toEqual([1, 2, 3]);
+    expect([...(e.data as Uint8Array)]).toEqual([0xff, 0x00, 0xc3, 0x28]);
+    const buf = Buffer.from('abc');
+    expect([...(createEvent({ ...base, data: buf }).data as Uint8Array)]).toEqual([97, 98, 99]);
   });
 });
 

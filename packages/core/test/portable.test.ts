@@ -94,9 +94,24 @@ describe('Deque', () => {
 });
 
 describe('KeyedScheduler', () => {
+  /** A scheduler whose items are the tasks themselves. */
+  const newScheduler = (concurrency: number) =>
+    new KeyedScheduler<() => Promise<void> | undefined>(concurrency, (task) => task());
+
+  it('runs synchronous tasks back to back without waiting a turn', () => {
+    const ran: number[] = [];
+    const s = new KeyedScheduler<number>(2, (n) => {
+      ran.push(n);
+      return undefined;
+    });
+    for (let i = 0; i < 5; i++) s.submit(i % 2 === 0 ? 'even' : undefined, i);
+    expect(ran).toEqual([0, 1, 2, 3, 4]);
+    expect(s.size).toBe(0);
+  });
+
   /** Submits a task that records its start and waits for the test to finish it. */
   function harness(concurrency: number) {
-    const s = new KeyedScheduler(concurrency);
+    const s = newScheduler(concurrency);
     const started: string[] = [];
     const gates = new Map<string, Deferred<void>>();
     let running = 0;
@@ -157,7 +172,7 @@ describe('KeyedScheduler', () => {
   });
 
   it('keeps per-key order under concurrency with random completion times', async () => {
-    const s = new KeyedScheduler(8);
+    const s = newScheduler(8);
     const seen = new Map<string, number[]>();
     const active = new Set<string>();
     let overlap = false;
@@ -181,7 +196,7 @@ describe('KeyedScheduler', () => {
   });
 
   it('moves on after a task rejects or throws synchronously', async () => {
-    const s = new KeyedScheduler(1);
+    const s = newScheduler(1);
     const ran: string[] = [];
     s.submit('k', () => Promise.reject(new Error('boom')));
     s.submit('k', () => {

@@ -1,16 +1,43 @@
-import type { StartPosition } from '@eventport/core/driver';
+import type { ReceivedMessage, StartPosition } from '@eventport/core/driver';
 import type { StoredRecord, Topic } from './topic.js';
 
-/** A message handed to a receiver: the record, its delivery count and a token for settling. */
-export interface Lease {
-  readonly token: number;
-  readonly record: StoredRecord;
-  readonly deliveryCount: number;
+/**
+ * A message handed to a receiver. It is also the driver's ReceivedMessage
+ * (no second object per delivery): `handle` is the lease itself.
+ */
+export class Lease implements ReceivedMessage {
+  readonly event;
+  readonly partition: string;
+  readonly offset: number;
+  /** The receiver holding it (released when that receiver closes). */
+  owner: unknown;
   leaseUntil: number;
+
+  constructor(
+    readonly record: StoredRecord,
+    readonly deliveryCount: number,
+    leaseUntil: number,
+  ) {
+    this.event = record.event;
+    this.partition = PARTITION_LABELS[record.partition] ?? String(record.partition);
+    this.offset = record.offset;
+    this.leaseUntil = leaseUntil;
+  }
+
+  get handle(): Lease {
+    return this;
+  }
 }
 
-interface Retry {
+const PARTITION_LABELS = Array.from({ length: 1024 }, (_, i) => String(i));
+
+/** A record waiting for (re)delivery with the deliveries it already had. */
+interface Pending {
   readonly record: StoredRecord;
+  readonly delivered: number;
+}
+
+interface Retry extends Pending {
   readonly availableAt: number;
 }
 
@@ -19,25 +46,17 @@ export interface GroupSettings {
   readonly deadLetter?: { readonly topic: string; readonly maxDeliveries: number };
 }
 
-/**
- * A consumer group (subscription) on one topic: a cursor per partition plus the
- * queue semantics on top — leases with expiry, nack with delay, delivery counts,
- * per-key order (a key with a message in flight or awaiting redelivery holds its
- * later messages back), native dead-lettering after `maxDeliveries`.
- * Receivers of the same group compete for its messages; groups are independent.
- */
 export class Group {
   private readonly cursors: number[];
-  private readonly ready: StoredRecord[] = [];
+  private readonly ready: Pending[] = [];
   private retries: Retry[] = [];
-  private readonly inflight = new Map<number, Lease>();
-  private readonly counts = new Map<StoredRecord, number>();
+  private readonly inflight = new Set<Lease>();
   /** Keys held back, mapped to their waiting records (ordered groups only). */
   private readonly busyKeys = new Map<string, StoredRecord[]>();
-  private nextToken = 1;
   private rr = 0;
   private waiters = new Set<() => void>();
   private timer: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
   private readonly unsubscribe: () => void;
   settings: GroupSettings;
 
@@ -53,11 +72,15 @@ export class Group {
     this.unsubscribe = topic.onAppend(() => this.wake());
   }
 
-  /** Takes up to `max` deliverable messages now (possibly none). */
+  /** Takes up to `max` deliverable messages now (possibly none; always none once closed). */
   take(max: number, now = Date.now()): Lease[] {
+    if (this.closed) return [];
     this.promoteDue(now);
     const out: Lease[] = [];
-    while (out.length < max && this.ready.length > 0) this.push(out, this.ready.shift()!, now);
+    while (out.length < max && this.ready.length > 0) {
+      const p = this.ready.shift()!;
+      this.push(out, p.record, p.delivered, now);
+    }
     const n = this.cursors.length;
     for (let scanned = 0; out.length < max && scanned < n; ) {
       const p = this.topic.partitions[this.rr]!;
@@ -78,7 +101,7 @@ export class Group {
         }
         this.busyKeys.set(key, []);
       }
-      this.push(out, rec, now);
+      this.push(out, rec, 0, now);
       scanned = 0;
     }
     if (this.inflight.size > 0 || this.retries.length > 0) this.startTimer();
@@ -101,39 +124,33 @@ export class Group {
     });
   }
 
-  ack(token: number): void {
-    const lease = this.inflight.get(token);
-    if (lease === undefined) return;
-    this.inflight.delete(token);
+  /** Settles a lease for good. A lease that expired (and was handed out again) is ignored. */
+  ack(lease: Lease): void {
+    if (!this.inflight.delete(lease)) return;
     this.finish(lease.record);
   }
 
-  nack(token: number, delayMs: number, now = Date.now()): void {
-    const lease = this.inflight.get(token);
-    if (lease === undefined) return;
-    this.inflight.delete(token);
-    this.retries.push({ record: lease.record, availableAt: now + delayMs });
+  nack(lease: Lease, delayMs: number, now = Date.now()): void {
+    if (!this.inflight.delete(lease)) return;
+    this.retries.push({ record: lease.record, delivered: lease.deliveryCount, availableAt: now + delayMs });
     this.startTimer();
     if (delayMs <= 0) this.wake();
   }
 
-  deadLetter(token: number, reason: string): void {
-    const lease = this.inflight.get(token);
+  deadLetter(lease: Lease, reason: string): void {
     const dlq = this.settings.deadLetter;
-    if (lease === undefined || dlq === undefined) return;
-    this.inflight.delete(token);
+    if (dlq === undefined || !this.inflight.delete(lease)) return;
     this.deadLetterSink(lease.record, reason, lease.deliveryCount, dlq.topic);
     this.finish(lease.record);
   }
 
-  extend(token: number, ms: number, now = Date.now()): void {
-    const lease = this.inflight.get(token);
-    if (lease !== undefined) lease.leaseUntil = now + ms;
+  extend(lease: Lease, ms: number, now = Date.now()): void {
+    if (this.inflight.has(lease)) lease.leaseUntil = now + ms;
   }
 
-  /** Returns leases to the group for immediate redelivery (a receiver closed). */
-  release(tokens: Iterable<number>): void {
-    for (const t of tokens) this.nack(t, 0);
+  /** Returns every lease held by `owner` for immediate redelivery (its receiver closed). */
+  release(owner: unknown): void {
+    for (const lease of [...this.inflight]) if (lease.owner === owner) this.nack(lease, 0);
   }
 
   /** Messages delivered and not settled. */
@@ -141,7 +158,9 @@ export class Group {
     return this.inflight.size;
   }
 
+  /** The topic was deleted (or the instance reset): receivers still holding the group get nothing more. */
   close(): void {
+    this.closed = true;
     this.unsubscribe();
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
@@ -150,23 +169,20 @@ export class Group {
 
   leaseMs = 30_000;
 
-  private push(out: Lease[], record: StoredRecord, now: number): void {
-    const deliveryCount = (this.counts.get(record) ?? 0) + 1;
+  private push(out: Lease[], record: StoredRecord, delivered: number, now: number): void {
     const dlq = this.settings.deadLetter;
-    if (dlq !== undefined && deliveryCount > dlq.maxDeliveries) {
-      this.deadLetterSink(record, `exceeded ${dlq.maxDeliveries} deliveries`, deliveryCount - 1, dlq.topic);
+    if (dlq !== undefined && delivered >= dlq.maxDeliveries) {
+      this.deadLetterSink(record, `exceeded ${dlq.maxDeliveries} deliveries`, delivered, dlq.topic);
       this.finish(record);
       return;
     }
-    this.counts.set(record, deliveryCount);
-    const lease: Lease = { token: this.nextToken++, record, deliveryCount, leaseUntil: now + this.leaseMs };
-    this.inflight.set(lease.token, lease);
+    const lease = new Lease(record, delivered + 1, now + this.leaseMs);
+    this.inflight.add(lease);
     out.push(lease);
   }
 
-  /** A record is done (acked or dead-lettered): forget its count, let its key move on. */
+  /** A record is done (acked or dead-lettered): let its key move on. */
   private finish(record: StoredRecord): void {
-    this.counts.delete(record);
     const key = record.event.key;
     if (!this.settings.orderedByKey || key === undefined) return;
     const waiting = this.busyKeys.get(key);
@@ -174,7 +190,7 @@ export class Group {
     const next = waiting.shift();
     if (next === undefined) this.busyKeys.delete(key);
     else {
-      this.ready.push(next);
+      this.ready.push({ record: next, delivered: 0 });
       this.wake();
     }
   }
@@ -185,16 +201,16 @@ export class Group {
       if (due.length > 0) {
         this.retries = this.retries.filter((r) => r.availableAt > now);
         due.sort((a, b) => a.record.offset - b.record.offset);
-        this.ready.unshift(...due.map((r) => r.record));
+        this.ready.unshift(...due);
       }
     }
   }
 
   private expireLeases(now: number): void {
-    for (const [token, lease] of this.inflight) {
+    for (const lease of this.inflight) {
       if (lease.leaseUntil <= now) {
-        this.inflight.delete(token);
-        this.retries.push({ record: lease.record, availableAt: now });
+        this.inflight.delete(lease);
+        this.retries.push({ record: lease.record, delivered: lease.deliveryCount, availableAt: now });
       }
     }
   }

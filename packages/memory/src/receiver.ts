@@ -1,6 +1,6 @@
 import type { DriverReceiver, ReceivedMessage, ReceiverOptions } from '@eventport/core/driver';
 import { EveryNth, type MemoryFaults } from './faults.js';
-import type { Group } from './group.js';
+import type { Group, Lease } from './group.js';
 
 const POLL_WAIT_MS = 1_000;
 
@@ -10,7 +10,6 @@ const POLL_WAIT_MS = 1_000;
  */
 export class MemoryReceiver implements DriverReceiver {
   readonly settlement = 'per-message' as const;
-  private readonly mine = new Set<number>();
   private readonly duplicate: EveryNth;
   private readonly loseAck: EveryNth;
   private closed = false;
@@ -39,53 +38,57 @@ export class MemoryReceiver implements DriverReceiver {
 
   ack(messages: readonly ReceivedMessage[]): Promise<void> {
     for (const m of messages) {
-      const token = m.handle as number;
-      if (!this.mine.delete(token)) continue;
+      const lease = m.handle as Lease;
+      if (lease.owner !== this) continue;
+      lease.owner = undefined;
       if (this.loseAck.hit()) continue; // fault: the ack never reaches the broker
-      this.group.ack(token);
+      this.group.ack(lease);
     }
     return Promise.resolve();
   }
 
   nack(message: ReceivedMessage, delayMs: number): Promise<void> {
-    const token = message.handle as number;
-    if (this.mine.delete(token)) this.group.nack(token, this.faults.delay === true ? 0 : delayMs);
+    const lease = this.own(message);
+    if (lease !== undefined) this.group.nack(lease, this.faults.delay === true ? 0 : delayMs);
     return Promise.resolve();
   }
 
   deadLetter(message: ReceivedMessage, reason: string): Promise<void> {
-    const token = message.handle as number;
-    if (this.mine.delete(token)) this.group.deadLetter(token, reason);
+    const lease = this.own(message);
+    if (lease !== undefined) this.group.deadLetter(lease, reason);
     return Promise.resolve();
   }
 
   extendLease(message: ReceivedMessage, ms: number): Promise<void> {
-    this.group.extend(message.handle as number, ms);
+    this.group.extend(message.handle as Lease, ms);
     return Promise.resolve();
   }
 
   close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
-      this.group.release(this.mine);
-      this.mine.clear();
+      this.group.release(this);
     }
     return Promise.resolve();
   }
 
-  private toMessages(leases: ReturnType<Group['take']>): ReceivedMessage[] {
-    const out: ReceivedMessage[] = [];
+  /** Takes a message's lease out of this receiver's hands (undefined when already settled). */
+  private own(message: ReceivedMessage): Lease | undefined {
+    const lease = message.handle as Lease;
+    if (lease.owner !== this) return undefined;
+    lease.owner = undefined;
+    return lease;
+  }
+
+  private toMessages(leases: Lease[]): ReceivedMessage[] {
+    const dup = this.faults.duplicate !== undefined;
+    const out: ReceivedMessage[] = dup ? [] : leases;
     for (const l of leases) {
-      this.mine.add(l.token);
-      const m: ReceivedMessage = {
-        event: l.record.event,
-        deliveryCount: l.deliveryCount,
-        partition: String(l.record.partition),
-        offset: l.record.offset,
-        handle: l.token,
-      };
-      out.push(m);
-      if (this.duplicate.hit()) out.push(m);
+      l.owner = this;
+      if (dup) {
+        out.push(l);
+        if (this.duplicate.hit()) out.push(l);
+      }
     }
     if (this.faults.reorder === true) out.reverse();
     return out;

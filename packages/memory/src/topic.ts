@@ -37,24 +37,26 @@ export class Partition {
     return i < 0 ? this.end : this.base + i;
   }
 
-  /** Drops records appended before `cutoff`. */
+  /** Drops records appended before `cutoff`. Amortised O(1) per dropped record. */
   trim(cutoff: number): void {
-    let n = 0;
+    const first = this.records[0];
+    if (first === undefined || first.timestamp >= cutoff) return;
+    let n = 1;
     while (n < this.records.length && this.records[n]!.timestamp < cutoff) n++;
-    if (n > 0) {
-      this.records = this.records.slice(n);
-      this.base += n;
-    }
+    this.records.splice(0, n);
+    this.base += n;
   }
 }
 
 /**
- * A topic: partitions, key-hash placement, retention by age, and the publish
+ * A topic: partitions, key-hash placement, retention by age (checked on append,
+ * at most every retentionMs / 10 and at least every second), and the publish
  * dedupe window for idempotent senders (source + id, 5 minutes, bounded).
  */
 export class Topic {
   readonly partitions: Partition[];
   private roundRobin = 0;
+  private lastTrim = 0;
   private readonly dedupe = new Map<string, { partition: number; offset: number; at: number }>();
   private readonly listeners = new Set<() => void>();
 
@@ -74,7 +76,10 @@ export class Topic {
       if (seen !== undefined && now - seen.at < DEDUPE_WINDOW_MS) return { partition: seen.partition, offset: seen.offset, duplicate: true };
     }
     const p = this.partitions[this.partitionFor(event.key)]!;
-    if (this.retentionMs !== Infinity) p.trim(now - this.retentionMs);
+    if (this.retentionMs !== Infinity && now - this.lastTrim >= Math.min(this.retentionMs / 10, 1_000)) {
+      this.lastTrim = now;
+      for (const part of this.partitions) part.trim(now - this.retentionMs);
+    }
     const rec = p.append(event, now);
     if (dedupeKey !== undefined) this.remember(dedupeKey, rec, now);
     for (const l of this.listeners) l();

@@ -1,19 +1,18 @@
 import type { DriverReceiver, ReceivedMessage } from '../driver/types.js';
-import { EventPortError, isRetryable } from '../errors/errors.js';
-import type { Event } from '../event/types.js';
-import { idempotencyKey, type IdempotencyStore } from '../idempotency/store.js';
+import { isRetryable } from '../errors/errors.js';
+import type { IdempotencyStore } from '../idempotency/store.js';
 import type { Logger } from '../logging/logger.js';
 import { backoffDelay } from '../portable/backoff.js';
 import { KeyedScheduler } from '../portable/keyed-scheduler.js';
 import { LeaseKeeper } from '../portable/lease-keeper.js';
 import { sleep } from '../portable/sleep.js';
 import type { Tracing } from '../tracing/otel.js';
-import { InFlight, type DeliveryContext } from './delivery.js';
+import { InFlight } from './delivery.js';
+import { EventProcessor, type Handler } from './event-processor.js';
 import type { ResolvedConsumerOptions } from './options.js';
 import type { Settler } from './settler.js';
 
-/** A handler: resolve = ack; throw = retry per policy, then dead-letter. */
-export type Handler = (event: Event, ctx: DeliveryContext) => unknown;
+export type { Handler } from './event-processor.js';
 
 /** Counters of one subscription. */
 export interface ConsumerStats {
@@ -46,11 +45,11 @@ export interface EngineDeps {
  */
 export class ConsumerEngine {
   readonly stats: ConsumerStats = { received: 0, handled: 0, failed: 0, retried: 0, deadLettered: 0, duplicatesSkipped: 0 };
-  private readonly scheduler: KeyedScheduler;
+  private readonly scheduler: KeyedScheduler<InFlight>;
+  private readonly processor: EventProcessor;
   private readonly stop = new AbortController();
   private readonly hardStop = new AbortController();
   private readonly inFlight = new Set<InFlight>();
-  private readonly claims = new Map<string, Promise<void>>();
   private readonly leases: LeaseKeeper | undefined;
   private capacityWaiter: (() => void) | undefined;
   private idleWaiter: (() => void) | undefined;
@@ -59,9 +58,10 @@ export class ConsumerEngine {
 
   constructor(
     private readonly deps: EngineDeps,
-    private readonly handler: Handler,
+    handler: Handler,
   ) {
-    this.scheduler = new KeyedScheduler(deps.options.concurrency);
+    this.scheduler = new KeyedScheduler(deps.options.concurrency, this.process);
+    this.processor = new EventProcessor(deps, handler, this.stats, this.hardStop.signal);
     const { receiver, options, logger } = deps;
     if (receiver.extendLease !== undefined && options.delivery !== 'at-most-once') {
       const extend = receiver.extendLease.bind(receiver);
@@ -147,122 +147,39 @@ export class ConsumerEngine {
     if (options.delivery === 'at-most-once') void settler.ack(rec);
     else this.leases?.watch(rec);
     const key = options.ordering === 'per-key' ? message.event.key : undefined;
-    this.scheduler.submit(key, () => this.process(rec));
+    this.scheduler.submit(key, rec);
   }
 
-  private async process(rec: InFlight): Promise<void> {
+  /** Scheduler task: process one delivery, then release its slot (synchronously when it finished synchronously). */
+  private readonly process = (rec: InFlight): Promise<void> | undefined => {
+    let pending: Promise<void> | undefined;
     try {
       // Past the drain deadline every unfinished event was given back: do not start its handler.
-      if (this.hardStop.signal.aborted) return;
-      if (this.deps.idempotency !== undefined) await this.processOnce(rec, this.deps.idempotency);
-      else await this.attempt(rec);
+      if (!this.hardStop.signal.aborted) pending = this.processor.process(rec);
     } catch (err) {
-      this.deps.logger.error('internal error while processing an event', { topic: this.deps.topic, error: err });
-    } finally {
-      this.inFlight.delete(rec);
-      this.leases?.unwatch(rec);
-      this.capacityWaiter?.();
-      if (this.inFlight.size === 0) this.idleWaiter?.();
+      this.internalError(err);
     }
-  }
-
-  /** Exactly-once emulation: skip events already processed; one processing per event id at a time. */
-  private async processOnce(rec: InFlight, store: IdempotencyStore): Promise<void> {
-    const key = idempotencyKey(rec.message.event);
-    for (let claim = this.claims.get(key); claim !== undefined; claim = this.claims.get(key)) await claim;
-    // Claim the key before the first await, so a concurrent copy waits for this one.
-    let release!: () => void;
-    this.claims.set(key, new Promise<void>((resolve) => (release = resolve)));
-    try {
-      if (await store.has(key)) {
-        this.stats.duplicatesSkipped++;
-        await this.deps.settler.ack(rec);
-        return;
-      }
-      await this.attempt(rec, () => store.add(key, this.deps.options.idempotencyTtlMs));
-    } finally {
-      this.claims.delete(key);
-      release();
+    if (pending === undefined) {
+      this.done(rec);
+      return undefined;
     }
+    return pending.then(
+      () => this.done(rec),
+      (err: unknown) => {
+        this.internalError(err);
+        this.done(rec);
+      },
+    );
+  };
+
+  private done(rec: InFlight): void {
+    this.inFlight.delete(rec);
+    this.leases?.unwatch(rec);
+    this.capacityWaiter?.();
+    if (this.inFlight.size === 0) this.idleWaiter?.();
   }
 
-  /** Runs the handler, retrying in place on brokers without native nack. */
-  private async attempt(rec: InFlight, beforeAck?: () => unknown): Promise<void> {
-    const { settler, options, receiver, tracing, system, topic } = this.deps;
-    for (;;) {
-      const ctx = this.context(rec, beforeAck);
-      let failure: unknown;
-      try {
-        if (tracing.enabled) await tracing.process(system, topic, rec.message.event, async () => this.handler(rec.message.event, ctx));
-        else await this.handler(rec.message.event, ctx);
-      } catch (err) {
-        failure = err ?? new Error('handler threw a nullish value');
-      }
-      if (failure === undefined && rec.nackDelayMs === undefined) {
-        this.stats.handled++;
-        if (rec.settled || options.delivery === 'at-most-once') return;
-        await beforeAck?.();
-        await settler.ack(rec);
-        return;
-      }
-      this.stats.failed++;
-      if (options.delivery === 'at-most-once') {
-        this.deps.logger.warn('handler failed; at-most-once: the event is not redelivered', { topic, id: rec.message.event.id, error: failure });
-        return;
-      }
-      if (rec.settled && rec.nackDelayMs === undefined) return;
-      if (failure !== undefined && rec.attempt >= options.retry.attempts) {
-        this.stats.deadLettered++;
-        await settler.deadLetter(rec, `handler failed after ${rec.attempt} attempts: ${describe(failure)}`);
-        return;
-      }
-      const delay = rec.nackDelayMs ?? backoffDelay(options.retry, rec.attempt);
-      rec.nackDelayMs = undefined;
-      this.stats.retried++;
-      if (receiver.nack !== undefined) {
-        await settler.nack(rec, delay);
-        return;
-      }
-      if (!(await sleep(delay, this.hardStop.signal))) return settler.release(rec);
-      rec.localRetries++;
-    }
+  private internalError(err: unknown): void {
+    this.deps.logger.error('internal error while processing an event', { topic: this.deps.topic, error: err });
   }
-
-  /** `beforeAck` runs before an explicit ack too (the idempotent consumer records the event). */
-  private context(rec: InFlight, beforeAck?: () => unknown): DeliveryContext {
-    const { settler, receiver, options } = this.deps;
-    const m = rec.message;
-    return {
-      event: m.event,
-      attempt: rec.attempt,
-      partition: m.partition,
-      offset: m.offset,
-      signal: this.hardStop.signal,
-      ack: async () => {
-        if (!rec.settled) await beforeAck?.();
-        await settler.ack(rec);
-      },
-      nack: (o) => {
-        const delay = o?.delayMs ?? backoffDelay(options.retry, rec.attempt);
-        if (receiver.nack !== undefined) return settler.nack(rec, delay);
-        rec.nackDelayMs = delay;
-        return Promise.resolve();
-      },
-      deadLetter: async (reason) => {
-        this.stats.deadLettered++;
-        await settler.deadLetter(rec, reason);
-      },
-      extendLease: async (ms) => {
-        if (receiver.extendLease === undefined) return;
-        rec.leaseUntil = Date.now() + ms;
-        await receiver.extendLease(m, ms);
-      },
-    };
-  }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof EventPortError) return `${err.code}: ${err.message}`;
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
 }

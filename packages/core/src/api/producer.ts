@@ -18,6 +18,12 @@ export interface Receipt {
   readonly duplicate?: boolean;
 }
 
+interface Prepared {
+  readonly outgoing: OutgoingEvent;
+  /** Wire size in bytes, checked against the broker's maximum. */
+  readonly size: number;
+}
+
 export interface SendOptions {
   /** Delayed delivery: visible to consumers after this many ms (needs the delayed-delivery capability). */
   delayMs?: number;
@@ -60,15 +66,15 @@ export class Producer {
   send(events: readonly (EventInput | Event)[], options?: SendOptions): Promise<Receipt[]>;
   send(input: EventInput | Event | readonly (EventInput | Event)[], options: SendOptions = {}): Promise<Receipt | Receipt[]> {
     if (this.closed) return Promise.reject(new ClosedError(`producer for "${this.topic}"`));
-    let prepared: OutgoingEvent[];
+    let prepared: Prepared[];
     try {
       const list = Array.isArray(input) ? input : [input as EventInput];
       prepared = list.map((e) => this.prepare(e, options));
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    if (!Array.isArray(input)) return this.batcher.enqueue(prepared[0]!);
-    return Promise.all(prepared.map((o) => this.batcher.enqueue(o)));
+    if (!Array.isArray(input)) return this.batcher.enqueue(prepared[0]!.outgoing, prepared[0]!.size);
+    return Promise.all(prepared.map((p) => this.batcher.enqueue(p.outgoing, p.size)));
   }
 
   /** Resolves when every event sent so far has been acknowledged or has failed. */
@@ -83,8 +89,8 @@ export class Producer {
     return this.closing;
   }
 
-  private prepare(input: EventInput | Event, options: SendOptions): OutgoingEvent {
-    let event = createEvent(input);
+  private prepare(input: EventInput | Event, options: SendOptions): Prepared {
+    const event = createEvent(input);
     const size = eventSize(event);
     if (size > this.maxSize) throw new EventTooLargeError(size, this.maxSize, event.id);
     const delayMs = options.delayMs;
@@ -96,12 +102,12 @@ export class Producer {
       const limit = this.driver.capabilities.get('delayed-delivery').limit;
       if (limit !== undefined && delayMs > limit) throw new ConfigError('delayMs', `must be at most ${limit} ms on this broker`);
     }
-    if (!this.tracing.enabled) return delayMs === undefined ? { event } : { event, delayMs };
+    if (!this.tracing.enabled) return { outgoing: delayMs === undefined ? { event } : { event, delayMs }, size };
     const traced = this.tracing.startSend(this.driver.name, this.topic, event);
-    event = traced.event;
-    const out: OutgoingEvent = delayMs === undefined ? { event } : { event, delayMs };
-    this.spans.set(out, traced.end);
-    return out;
+    const sent = traced.event;
+    const outgoing: OutgoingEvent = delayMs === undefined ? { event: sent } : { event: sent, delayMs };
+    this.spans.set(outgoing, traced.end);
+    return { outgoing, size: sent === event ? size : eventSize(sent) };
   }
 
   private readonly spans = new WeakMap<OutgoingEvent, (error?: unknown) => void>();

@@ -1,6 +1,5 @@
 import type { DriverSender, OutgoingEvent, SendOutcome } from '../driver/types.js';
 import { BrokerUnavailableError, EventPortError, isRetryable } from '../errors/errors.js';
-import { eventSize } from '../codec/data.js';
 import { backoffDelay } from '../portable/backoff.js';
 import { sleep } from '../portable/sleep.js';
 import type { ResolvedProducerOptions } from './options.js';
@@ -37,9 +36,9 @@ export class SendBatcher {
     private readonly onSettled?: (batch: readonly PendingSend[]) => void,
   ) {}
 
-  enqueue(outgoing: OutgoingEvent): Promise<Receipt> {
+  /** Queues an event whose wire size the caller computed (it was checked against the broker's limit). */
+  enqueue(outgoing: OutgoingEvent, size: number): Promise<Receipt> {
     return new Promise<Receipt>((resolve, reject) => {
-      const size = eventSize(outgoing.event);
       this.queue.push({ outgoing, size, resolve, reject });
       this.queuedBytes += size;
       if (this.queue.length >= this.options.maxEvents || this.queuedBytes >= this.options.maxBytes) this.kick();

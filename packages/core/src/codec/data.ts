@@ -1,4 +1,5 @@
 import { InvalidEventError } from '../errors/errors.js';
+import { FrozenEvent } from '../event/frozen-event.js';
 import type { Event } from '../event/types.js';
 
 const encoder = new TextEncoder();
@@ -11,7 +12,6 @@ export interface EncodedData {
   readonly contentType: string | undefined;
 }
 
-const cache = new WeakMap<Event, EncodedData>();
 
 /**
  * Encodes an event's data to bytes. Rules: `Uint8Array` is carried as is
@@ -20,12 +20,7 @@ const cache = new WeakMap<Event, EncodedData>();
  * (default application/json). Results are cached per event (events are immutable).
  */
 export function encodeData(event: Event): EncodedData {
-  let hit = cache.get(event);
-  if (hit === undefined) {
-    hit = encodeUncached(event);
-    cache.set(event, hit);
-  }
-  return hit;
+  return FrozenEvent.memo(event, encodeUncached);
 }
 
 function encodeUncached(event: Event): EncodedData {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidEventError } from '../errors/errors.js';
 import type { Event, EventInput, ExtensionValue } from './types.js';
 import { CORE_ATTRIBUTES } from './types.js';
+import { FrozenEvent } from './frozen-event.js';
 import { validateAndFreezeData } from './validate-data.js';
 
 const EXTENSION_NAME = /^[a-z0-9]{1,20}$/;
@@ -11,7 +12,7 @@ const EMPTY_EXTENSIONS: Readonly<Record<string, ExtensionValue>> = Object.freeze
 /**
  * Validates `input` and returns a frozen {@link Event}. Applies the defaults
  * (id: UUID, time: now, specversion: "1.0"). An object that already is an Event
- * (frozen, created here) is returned as is, so re-sending an event keeps its id.
+ * (created here) is returned as is, so re-sending an event keeps its id.
  *
  * @throws InvalidEventError naming the field: missing/empty type or source, a
  *   specversion other than 1.0, an unparsable time, a bad extension name or value,
@@ -21,18 +22,17 @@ export function createEvent(input: EventInput | Event): Event {
   if (input === null || typeof input !== 'object') {
     throw new InvalidEventError('event', `expected an object, got ${input === null ? 'null' : typeof input}`);
   }
-  if (Object.isFrozen(input) && EVENTS.has(input as Event)) return input as Event;
+  if (input instanceof FrozenEvent) return input;
   const type = requiredString(input, 'type');
   const source = requiredString(input, 'source');
   const id = input.id === undefined ? randomUUID() : requiredString(input, 'id');
   if (input.specversion !== undefined && input.specversion !== '1.0') {
     throw new InvalidEventError('specversion', `only CloudEvents 1.0 is supported, got ${String(input.specversion)}`);
   }
-  const event: Event = {
+  return new FrozenEvent({
     id,
     source,
     type,
-    specversion: '1.0',
     time: normaliseTime(input.time),
     subject: optionalString(input, 'subject'),
     datacontenttype: optionalString(input, 'datacontenttype'),
@@ -40,14 +40,8 @@ export function createEvent(input: EventInput | Event): Event {
     data: validateAndFreezeData(input.data),
     key: optionalString(input, 'key'),
     extensions: validateExtensions(input.extensions),
-  };
-  Object.freeze(event);
-  EVENTS.add(event);
-  return event;
+  });
 }
-
-/** Events created by this module (a WeakSet, so nothing is retained). */
-const EVENTS = new WeakSet<Event>();
 
 function requiredString(input: EventInput | Event, field: 'type' | 'source' | 'id'): string {
   const value = (input as unknown as Record<string, unknown>)[field];
@@ -64,8 +58,21 @@ function optionalString(input: EventInput | Event, field: string): string | unde
   return value;
 }
 
+let lastMs = 0;
+let lastIso = '';
+
+/** "now" as RFC 3339, formatted at most once per millisecond. */
+function nowIso(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 function normaliseTime(time: Date | string | undefined): string {
-  if (time === undefined) return new Date().toISOString();
+  if (time === undefined) return nowIso();
   const date = time instanceof Date ? time : new Date(time);
   if (typeof time === 'string' && !/^\d{4}-\d{2}-\d{2}T/.test(time)) {
     throw new InvalidEventError('time', `"${time}" is not an RFC 3339 timestamp`);

@@ -6,10 +6,13 @@ import { InvalidEventError } from '../errors/errors.js';
  * and plain arrays/objects of those (Date is allowed: JSON renders it as a string).
  * Rejects with InvalidEventError("data"): BigInt, functions, symbols, NaN/Infinity,
  * cycles, and class instances other than Date/Uint8Array.
- * Returns the value to store (a Uint8Array is copied so the caller cannot mutate the event).
+ * Returns the value to store. Binary data (Uint8Array) is not copied — typed
+ * arrays cannot be frozen and a copy per event costs more than the rest of the
+ * pipeline — so the event takes ownership of the bytes: do not mutate a buffer
+ * after passing it to `createEvent` or `send`.
  */
 export function validateAndFreezeData(data: unknown): unknown {
-  if (data instanceof Uint8Array) return new Uint8Array(data);
+  if (data instanceof Uint8Array) return data;
   if (data === undefined || data === null) return data;
   walk(data, '$', new Set());
   return data;

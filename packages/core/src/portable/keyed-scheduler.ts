@@ -1,35 +1,40 @@
 import { Deque } from './deque.js';
 
-interface Task {
+interface Task<T> {
   readonly key: string | undefined;
-  readonly run: () => Promise<void>;
+  readonly item: T;
 }
 
 /**
- * Runs tasks with bounded concurrency while keeping per-key order: tasks with the
- * same key run one at a time, in submission order; tasks with different keys (or
- * no key) run in parallel, up to `concurrency` at once. A task's rejection is the
- * task's own business: the scheduler ignores it and moves on (tasks are expected
- * to handle their errors).
+ * Runs `run(item)` for submitted items with bounded concurrency while keeping
+ * per-key order: items with the same key run one at a time, in submission order;
+ * items with different keys (or no key) run in parallel, up to `concurrency` at
+ * once. `run` returns a promise while it works, or undefined when it finished
+ * synchronously (then the next item starts without an extra turn). `run` must
+ * not throw or reject; it handles its own errors (a rejection is ignored).
  */
-export class KeyedScheduler {
+export class KeyedScheduler<T> {
   private running = 0;
-  private readonly ready = new Deque<Task>();
-  /** Keys with a task running or ready, mapped to the tasks waiting behind it. */
-  private readonly waiting = new Map<string, Deque<Task>>();
+  private pumping = false;
+  private readonly ready = new Deque<Task<T>>();
+  /** Keys with an item running or ready, mapped to the items waiting behind it. */
+  private readonly waiting = new Map<string, Deque<Task<T>>>();
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly concurrency: number) {}
+  constructor(
+    private readonly concurrency: number,
+    private readonly run: (item: T) => Promise<void> | undefined,
+  ) {}
 
-  /** Tasks submitted and not finished (running + queued). */
+  /** Items submitted and not finished (running + queued). */
   get size(): number {
     let n = this.running + this.ready.length;
     for (const q of this.waiting.values()) n += q.length;
     return n;
   }
 
-  submit(key: string | undefined, run: () => Promise<void>): void {
-    const task: Task = { key, run };
+  submit(key: string | undefined, item: T): void {
+    const task: Task<T> = { key, item };
     if (key !== undefined) {
       const q = this.waiting.get(key);
       if (q !== undefined) {
@@ -49,36 +54,49 @@ export class KeyedScheduler {
   }
 
   private pump(): void {
-    while (this.running < this.concurrency) {
-      const task = this.ready.shift();
-      if (task === undefined) break;
-      this.running++;
-      let p: Promise<void>;
-      try {
-        p = task.run();
-      } catch {
-        p = Promise.resolve();
+    if (this.pumping) return; // re-entered from a synchronous task: the outer loop continues
+    this.pumping = true;
+    try {
+      while (this.running < this.concurrency) {
+        const task = this.ready.shift();
+        if (task === undefined) break;
+        this.running++;
+        let pending: Promise<void> | undefined;
+        try {
+          pending = this.run(task.item);
+        } catch {
+          pending = undefined;
+        }
+        if (pending === undefined) this.release(task);
+        else
+          pending.then(
+            () => this.finish(task),
+            () => this.finish(task),
+          );
       }
-      p.then(
-        () => this.finish(task),
-        () => this.finish(task),
-      );
+    } finally {
+      this.pumping = false;
+    }
+    if (this.running === 0 && this.idleWaiters.length > 0 && this.size === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
     }
   }
 
-  private finish(task: Task): void {
+  private finish(task: Task<T>): void {
+    this.release(task);
+    this.pump();
+  }
+
+  /** Frees the task's slot and makes the next item of its key ready. */
+  private release(task: Task<T>): void {
     this.running--;
     if (task.key !== undefined) {
       const q = this.waiting.get(task.key)!;
       const next = q.shift();
       if (next !== undefined) this.ready.push(next);
       else this.waiting.delete(task.key);
-    }
-    this.pump();
-    if (this.running === 0 && this.ready.length === 0 && this.idleWaiters.length > 0 && this.size === 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
     }
   }
 }

@@ -1,0 +1,36 @@
+/** Small helpers shared by the benchmarks: percentiles, RSS sampling, formatting. */
+
+export function percentile(sorted: Float64Array | number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+export function sortedCopy(values: Float64Array): Float64Array {
+  return Float64Array.from(values).sort();
+}
+
+/** Samples RSS every 20 ms while running, returns the peak in MiB. */
+export class RssSampler {
+  private peak = process.memoryUsage.rss();
+  private readonly timer = setInterval(() => this.sample(), 20);
+
+  sample(): void {
+    const rss = process.memoryUsage.rss();
+    if (rss > this.peak) this.peak = rss;
+  }
+
+  stop(): number {
+    this.sample();
+    clearInterval(this.timer);
+    return this.peak / (1024 * 1024);
+  }
+}
+
+export function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+export function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}

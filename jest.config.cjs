@@ -7,6 +7,7 @@ const moduleNameMapper = {
   '^@eventport/core$': '<rootDir>/packages/core/src/index.ts',
   '^@eventport/memory$': '<rootDir>/packages/memory/src/index.ts',
   '^@eventport/sqs$': '<rootDir>/packages/sqs/src/index.ts',
+  '^@eventport/kafka$': '<rootDir>/packages/kafka/src/index.ts',
   '^@eventport/conformance$': '<rootDir>/packages/conformance/src/index.ts',
   '^@eventport/conformance/jest$': '<rootDir>/packages/conformance/src/jest.ts',
   '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -1,0 +1,24 @@
+/**
+ * `@eventport/kafka`: EventPort on Apache Kafka through kafkajs, registered for `kafka://`.
+ * Importing this package registers the scheme; `connect('kafka://host:9092')` from
+ * @eventport/core also loads it automatically when it is installed.
+ */
+import { registerDriver } from '@eventport/core/driver';
+import { kafkaDriverFactory } from './driver.js';
+
+registerDriver(kafkaDriverFactory);
+
+export { KafkaDriver, kafkaDriverFactory } from './driver.js';
+export { kafkaCapabilities } from './capabilities.js';
+export {
+  parseKafkaConfig,
+  describeConfig,
+  DEFAULT_MAX_EVENT_SIZE,
+  type KafkaOptions,
+  type KafkaConfig,
+  type SaslOptions,
+  type SaslMechanism,
+} from './config.js';
+export { mapKafkaError } from './errors.js';
+export { encodeRecord, decodeRecord, recordId, HEADER_PREFIX, PLAIN_TYPE } from './codec.js';
+export { murmur2, partitionForKey, eventPortPartitioner } from './partitioner.js';

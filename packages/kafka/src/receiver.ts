@@ -1,0 +1,645 @@
+import type {
+  Admin,
+  Consumer,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  Message,
+  Producer,
+  TopicMessages,
+} from 'kafkajs';
+import {
+  BrokerUnavailableError,
+  EventPortError,
+  createEvent,
+  type DriverReceiver,
+  type ReceivedMessage,
+  type ReceiverOptions,
+} from '@eventport/core/driver';
+import type { Event, Logger } from '@eventport/core';
+import { decodeRecord, encodeRecord } from './codec.js';
+import type { KafkaConfig } from './config.js';
+import { isFenced, isStaleGeneration, mapKafkaError } from './errors.js';
+import { eventPortPartitioner } from './partitioner.js';
+
+/** Events staged by a handler with ctx.send, waiting for the transaction that commits their input. */
+export interface StagedOutput {
+  readonly topic: string;
+  readonly events: readonly Event[];
+}
+
+interface Staged {
+  readonly partition: number;
+  readonly offset: number;
+  readonly records: TopicMessages[];
+  readonly done: (committed: boolean) => void;
+}
+
+interface Buffered {
+  readonly partition: number;
+  readonly record: KafkaMessage;
+  readonly epoch: number;
+}
+
+interface PartitionState {
+  /** First offset fetched in this assignment (the group's position when it began); commits must pass it. */
+  floor: number | undefined;
+  /** Last offset committed in this assignment. */
+  committed: number | undefined;
+  /** A start position (offset / time) is being applied: its batches are not delivered yet. */
+  startPending: boolean;
+}
+
+export interface ReceiverDeps {
+  readonly kafka: Kafka;
+  readonly config: KafkaConfig;
+  readonly topic: string;
+  readonly options: ReceiverOptions;
+  readonly delivery: 'at-most-once' | 'at-least-once' | 'exactly-once';
+  readonly logger: Logger;
+  readonly admin: () => Promise<Admin>;
+  readonly ensureTopic: (topic: string) => Promise<void>;
+  /** Set for exactly-once receivers: the transactional id of their producer. */
+  readonly transactionalId: string | undefined;
+}
+
+const POLL_WAIT_MS = 1_000;
+
+/**
+ * One member of a consumer group, bridging kafkajs' push-style `eachBatch` to the SPI's pull-style
+ * `receive`:
+ *
+ * - Fetched batches go into a buffer and `eachBatch` returns at once, so kafkajs' loop (fetch,
+ *   heartbeat) never waits for handlers: heartbeats keep flowing however slow a handler is.
+ *   Backpressure: above `maxBufferedEvents` waiting events the topic is paused (kafkajs stops
+ *   fetching it and keeps heartbeating), below half of it resumed.
+ * - Offsets are committed by the portable layer's contiguous tracker through `commit`; commits are
+ *   coalesced and sent every `commitIntervalMs`, when a rebalance starts (kafkajs emits REBALANCING
+ *   right before it sends JoinGroup after a FindCoordinator round trip, so the OffsetCommit issued
+ *   here reaches the coordinator first, under the old generation), and on close.
+ * - A commit only ever moves forward and only for partitions this member holds: each assignment
+ *   begins at the first fetched offset, and commits at or below it are dropped.
+ * - Exactly-once receivers commit through a transactional producer instead: the events handlers
+ *   staged with ctx.send for inputs below the commit point, and the offsets (sendOffsets), go in one
+ *   transaction.
+ * - At-most-once receivers commit a batch's offsets before handing its events out.
+ */
+export class KafkaReceiver implements DriverReceiver {
+  readonly settlement = 'offset' as const;
+  /** Present on exactly-once receivers only (the portable layer checks for it). */
+  readonly stage?: (message: ReceivedMessage, outputs: readonly StagedOutput[]) => Promise<boolean>;
+
+  private readonly consumer: Consumer;
+  private readonly topic: string;
+  private readonly group: string;
+  private buffer: Buffered[] = [];
+  private head = 0;
+  private waiter: (() => void) | undefined;
+  private paused = false;
+  private epoch = 0;
+  private assigned = new Map<number, PartitionState>();
+  private readonly pending = new Map<number, number>();
+  private readonly staged = new Map<number, Staged[]>();
+  private flushTail: Promise<void> = Promise.resolve();
+  private flushQueued: Promise<void> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private failure: EventPortError | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private joined: (() => void) | undefined;
+  private crashed: ((err: unknown) => void) | undefined;
+  private txProducer: Promise<Producer> | undefined;
+  /** At-most-once: a batch whose offsets could not be committed yet (handed out once they are). */
+  private held: ReceivedMessage[] | undefined;
+  private readonly highWater: number;
+  private readonly lowWater: number;
+  private readonly knownOutputTopics = new Set<string>();
+
+  private constructor(private readonly deps: ReceiverDeps) {
+    const { kafka, config, topic, options } = deps;
+    this.topic = topic;
+    this.group = options.group;
+    this.highWater = config.maxBufferedEvents;
+    this.lowWater = Math.floor(config.maxBufferedEvents / 2);
+    this.consumer = kafka.consumer({
+      groupId: options.group,
+      sessionTimeout: config.sessionTimeoutMs,
+      heartbeatInterval: config.heartbeatIntervalMs,
+      rebalanceTimeout: config.rebalanceTimeoutMs,
+      maxWaitTimeInMs: config.maxWaitTimeMs,
+      allowAutoTopicCreation: false,
+      readUncommitted: false,
+      retry: {
+        initialRetryTime: 200,
+        maxRetryTime: 5_000,
+        retries: 8,
+        restartOnFailure: async () => !this.closed,
+      },
+    });
+    if (deps.transactionalId !== undefined) {
+      this.stage = (message, outputs) => this.stageOutputs(message, outputs);
+    }
+  }
+
+  /** Connects, joins the group and starts fetching. Rejects with a mapped error when the first join fails. */
+  static async open(deps: ReceiverDeps): Promise<KafkaReceiver> {
+    const r = new KafkaReceiver(deps);
+    try {
+      await r.start();
+    } catch (err) {
+      await r.close().catch(() => undefined);
+      throw mapKafkaError(err, `joining group "${deps.options.group}" on "${deps.topic}"`, deps.topic);
+    }
+    return r;
+  }
+
+  private async start(): Promise<void> {
+    const { consumer, topic } = this;
+    const events = consumer.events;
+    consumer.on(events.GROUP_JOIN, (e) => this.onAssigned(e.payload.memberAssignment[topic] ?? []));
+    consumer.on(events.REBALANCING, () => this.onRebalancing());
+    consumer.on(events.CRASH, (e) => this.onCrash(e.payload.error, e.payload.restart));
+    const joined = new Promise<void>((resolve, reject) => {
+      this.joined = resolve;
+      this.crashed = reject;
+    });
+    if (this.deps.transactionalId !== undefined) await this.transactionalProducer();
+    await consumer.connect();
+    const from = this.deps.options.from;
+    await consumer.subscribe({ topic, fromBeginning: from !== 'latest' });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    await joined;
+  }
+
+  // ---- kafkajs callbacks -------------------------------------------------------------------
+
+  private onBatch({ batch, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    if (this.closed || !isRunning() || isStale() || batch.messages.length === 0) return Promise.resolve();
+    const state = this.assigned.get(batch.partition);
+    if (state === undefined || state.startPending) return Promise.resolve(); // not resolved: fetched again
+    const first = Number(batch.messages[0]!.offset);
+    if (state.floor === undefined) {
+      state.floor = first;
+      if (this.pending.has(batch.partition)) this.schedule();
+    }
+    for (const record of batch.messages)
+      this.buffer.push({ partition: batch.partition, record, epoch: this.epoch });
+    resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+    if (!this.paused && this.buffered() >= this.highWater) {
+      this.paused = true;
+      this.consumer.pause([{ topic: this.topic }]);
+    }
+    this.wake();
+    return Promise.resolve();
+  }
+
+  private onAssigned(partitions: readonly number[]): void {
+    this.epoch++;
+    const needsStart = typeof this.deps.options.from === 'object';
+    this.assigned = new Map(
+      partitions.map((p) => [p, { floor: undefined, committed: undefined, startPending: needsStart }]),
+    );
+    for (const p of [...this.pending.keys()]) if (!this.assigned.has(p)) this.pending.delete(p);
+    for (const p of [...this.staged.keys()]) if (!this.assigned.has(p)) this.dropStaged(p);
+    this.clearBuffer();
+    if (needsStart && partitions.length > 0) void this.applyStart(this.epoch, partitions);
+    this.joined?.();
+    this.joined = undefined;
+    this.crashed = undefined;
+    this.wake();
+  }
+
+  private onRebalancing(): void {
+    // Give back what no handler has taken yet (the next owner reads it from the committed offset),
+    // and commit what is settled while this generation is still valid.
+    this.clearBuffer();
+    void this.flush();
+  }
+
+  private onCrash(error: unknown, restart: boolean): void {
+    this.epoch++;
+    this.assigned = new Map();
+    this.clearBuffer();
+    if (this.crashed !== undefined) {
+      this.crashed(error);
+      this.joined = undefined;
+      this.crashed = undefined;
+      return;
+    }
+    if (!restart && !this.closed) {
+      const mapped = mapKafkaError(error, `consuming "${this.topic}"`, this.topic);
+      this.failure = new EventPortError(mapped.code, mapped.message, { retryable: false, cause: error });
+      this.wake();
+    } else if (!this.closed) {
+      this.deps.logger.warn('kafka consumer crashed; kafkajs restarts it and rejoins the group', {
+        topic: this.topic,
+        group: this.group,
+        error,
+      });
+    }
+  }
+
+  /** Positions partitions that have no committed offset at the requested offset or time. */
+  private async applyStart(epoch: number, partitions: readonly number[]): Promise<void> {
+    const from = this.deps.options.from;
+    try {
+      const admin = await this.deps.admin();
+      const [committed] = await admin.fetchOffsets({ groupId: this.group, topics: [this.topic] });
+      const hasCommit = new Set(
+        (committed?.partitions ?? []).filter((p) => Number(p.offset) >= 0).map((p) => p.partition),
+      );
+      const targets = new Map<number, number>();
+      if (typeof from === 'object' && 'time' in from) {
+        for (const p of await admin.fetchTopicOffsetsByTimestamp(this.topic, from.time.getTime())) {
+          targets.set(p.partition, Number(p.offset));
+        }
+      } else if (typeof from === 'object' && 'offset' in from) {
+        for (const p of await admin.fetchTopicOffsets(this.topic)) {
+          const wanted =
+            from.partition === undefined || from.partition === String(p.partition)
+              ? from.offset
+              : Number(p.low);
+          targets.set(p.partition, Math.max(Number(p.low), Math.min(wanted, Number(p.high))));
+        }
+      }
+      if (epoch !== this.epoch) return;
+      for (const p of partitions) {
+        const target = targets.get(p);
+        if (!hasCommit.has(p) && target !== undefined)
+          this.consumer.seek({ topic: this.topic, partition: p, offset: String(target) });
+      }
+    } catch (err) {
+      this.deps.logger.warn('could not apply the start position; starting from the earliest offset', {
+        topic: this.topic,
+        group: this.group,
+        error: err,
+      });
+    }
+    if (epoch !== this.epoch) return;
+    for (const p of partitions) {
+      const s = this.assigned.get(p);
+      if (s !== undefined) s.startPending = false;
+    }
+  }
+
+  // ---- SPI ----------------------------------------------------------------------------------
+
+  async receive(max: number, signal: AbortSignal): Promise<ReceivedMessage[]> {
+    const deadline = Date.now() + POLL_WAIT_MS;
+    for (;;) {
+      if (this.failure !== undefined) throw this.failure;
+      if (this.closed || signal.aborted) return [];
+      if (this.held !== undefined || this.buffered() > 0) {
+        const out = this.held ?? this.take(max);
+        this.held = undefined;
+        if (out.length === 0) continue;
+        if (this.deps.delivery !== 'at-most-once') return out;
+        const safe = await this.commitBeforeHandling(out);
+        if (safe === undefined) {
+          this.held = out;
+          throw new BrokerUnavailableError(
+            `kafka: committing the offsets of a fetched batch of "${this.topic}" failed; retrying before handing it out`,
+          );
+        }
+        if (safe.length > 0) return safe;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return [];
+      await this.wait(left, signal);
+    }
+  }
+
+  ack(): Promise<void> {
+    return Promise.resolve(); // offset settlement: the portable layer calls commit
+  }
+
+  commit(partition: string, nextOffset: number): Promise<void> {
+    const p = Number(partition);
+    if (!(nextOffset > (this.pending.get(p) ?? -1))) return Promise.resolve();
+    this.pending.set(p, nextOffset);
+    this.schedule();
+    return Promise.resolve();
+  }
+
+  /** Commits what is settled, leaves the group, releases the connections. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush().catch(() => undefined);
+    this.closed = true;
+    this.wake();
+    await this.consumer
+      .disconnect()
+      .catch((err: unknown) => this.deps.logger.debug('kafka consumer disconnect failed', { error: err }));
+    for (const p of [...this.staged.keys()]) this.dropStaged(p);
+    const tx = this.txProducer;
+    this.txProducer = undefined;
+    if (tx !== undefined) await (await tx.catch(() => undefined))?.disconnect().catch(() => undefined);
+  }
+
+  // ---- buffer -------------------------------------------------------------------------------
+
+  private buffered(): number {
+    return this.buffer.length - this.head;
+  }
+
+  private clearBuffer(): void {
+    this.buffer = [];
+    this.head = 0;
+    if (this.paused) {
+      this.paused = false;
+      try {
+        this.consumer.resume([{ topic: this.topic }]);
+      } catch {
+        // the consumer is restarting: its new group starts unpaused
+      }
+    }
+  }
+
+  private take(max: number): ReceivedMessage[] {
+    const out: ReceivedMessage[] = [];
+    while (out.length < max && this.head < this.buffer.length) {
+      const b = this.buffer[this.head++]!;
+      if (b.epoch !== this.epoch) continue;
+      out.push({
+        event: decodeRecord(this.topic, b.partition, b.record),
+        deliveryCount: 1,
+        partition: String(b.partition),
+        offset: Number(b.record.offset),
+        handle: b.epoch,
+      });
+    }
+    if (this.head >= this.buffer.length) this.clearBufferKeepPause();
+    else if (this.head > 4096 && this.head * 2 > this.buffer.length) {
+      this.buffer = this.buffer.slice(this.head);
+      this.head = 0;
+    }
+    if (this.paused && this.buffered() <= this.lowWater) {
+      this.paused = false;
+      this.consumer.resume([{ topic: this.topic }]);
+    }
+    return out;
+  }
+
+  private clearBufferKeepPause(): void {
+    this.buffer = [];
+    this.head = 0;
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  private wait(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        if (this.waiter === done) this.waiter = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      this.waiter = done;
+    });
+  }
+
+  /**
+   * At-most-once: the batch's offsets are committed before any of its events is handled. Returns
+   * the events to hand out (those of partitions revoked meanwhile are dropped: the next owner may
+   * read them), or undefined when a commit failed and the batch must wait.
+   */
+  private async commitBeforeHandling(
+    messages: readonly ReceivedMessage[],
+  ): Promise<ReceivedMessage[] | undefined> {
+    const needed = new Map<number, number>();
+    for (const m of messages) {
+      const p = Number(m.partition);
+      needed.set(p, Math.max(needed.get(p) ?? -1, m.offset! + 1));
+    }
+    for (const [p, next] of needed) if (next > (this.pending.get(p) ?? -1)) this.pending.set(p, next);
+    await this.flush();
+    for (const [p, next] of needed) {
+      const s = this.assigned.get(p);
+      if (s !== undefined && (s.committed ?? -1) < next) return undefined;
+    }
+    return messages.filter((m) => m.handle === this.epoch && this.assigned.has(Number(m.partition)));
+  }
+
+  // ---- commits ------------------------------------------------------------------------------
+
+  private schedule(): void {
+    if (this.timer !== undefined || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.deps.config.commitIntervalMs);
+  }
+
+  /** Commits everything settled so far (one flush at a time; callers share a queued one). */
+  flush(): Promise<void> {
+    if (this.flushQueued !== undefined) return this.flushQueued;
+    const run = this.flushTail.then(() => {
+      this.flushQueued = undefined;
+      return this.doFlush();
+    });
+    this.flushQueued = run;
+    this.flushTail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Partitions whose commit point can advance now: held by this member, past the assignment's start. */
+  private committable(): { partition: number; next: number }[] {
+    const out: { partition: number; next: number }[] = [];
+    for (const [p, next] of this.pending) {
+      const s = this.assigned.get(p);
+      if (s === undefined || s.floor === undefined) continue; // kept until this member holds p again
+      if (next <= (s.committed ?? s.floor)) {
+        this.pending.delete(p);
+        continue;
+      }
+      out.push({ partition: p, next });
+    }
+    return out;
+  }
+
+  private async doFlush(): Promise<void> {
+    const commits = this.committable();
+    if (commits.length === 0) return;
+    const epoch = this.epoch;
+    if (this.deps.transactionalId !== undefined) return this.commitTransaction(commits, epoch);
+    try {
+      await this.consumer.commitOffsets(
+        commits.map((c) => ({ topic: this.topic, partition: c.partition, offset: String(c.next) })),
+      );
+    } catch (err) {
+      const what = isStaleGeneration(err)
+        ? 'the group rebalanced; the events are read again from the last commit'
+        : 'it is retried';
+      this.deps.logger.warn(`offset commit failed (${what})`, {
+        topic: this.topic,
+        group: this.group,
+        error: err,
+      });
+      if (!this.closed) this.schedule();
+      return;
+    }
+    this.committed(commits, epoch);
+  }
+
+  private committed(commits: readonly { partition: number; next: number }[], epoch: number): void {
+    if (epoch !== this.epoch) return;
+    for (const c of commits) {
+      const s = this.assigned.get(c.partition);
+      if (s !== undefined) s.committed = Math.max(s.committed ?? -1, c.next);
+      if (this.pending.get(c.partition) === c.next) this.pending.delete(c.partition);
+    }
+  }
+
+  // ---- exactly-once -------------------------------------------------------------------------
+
+  private transactionalProducer(): Promise<Producer> {
+    this.txProducer ??= (async () => {
+      const { kafka, config, transactionalId } = this.deps;
+      const producer = kafka.producer({
+        transactionalId,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        transactionTimeout: config.transactionTimeoutMs,
+        allowAutoTopicCreation: false,
+        createPartitioner: eventPortPartitioner,
+        retry: { initialRetryTime: 100, maxRetryTime: 3_000, retries: 5 },
+      });
+      await producer.connect();
+      return producer;
+    })();
+    return this.txProducer;
+  }
+
+  private stageOutputs(message: ReceivedMessage, outputs: readonly StagedOutput[]): Promise<boolean> {
+    const p = Number(message.partition);
+    if (this.closed || message.handle !== this.epoch || !this.assigned.has(p)) return Promise.resolve(false);
+    const byTopic = new Map<string, Message[]>();
+    for (const o of outputs) {
+      const list = byTopic.get(o.topic) ?? [];
+      for (const e of o.events) list.push(encodeRecord(createEvent(e)));
+      byTopic.set(o.topic, list);
+    }
+    const records = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    return new Promise<boolean>((resolve) => {
+      const list = this.staged.get(p) ?? [];
+      list.push({ partition: p, offset: message.offset!, records, done: resolve });
+      this.staged.set(p, list);
+    });
+  }
+
+  private dropStaged(p: number): void {
+    const list = this.staged.get(p);
+    this.staged.delete(p);
+    for (const s of list ?? []) s.done(false);
+  }
+
+  /**
+   * One transaction: the staged events of every input below the commit points, then the commit
+   * points themselves (sendOffsets takes the NEXT offset to read), then commit. A failure before
+   * the commit aborts (nothing becomes visible) and everything is retried at the next flush; a
+   * failure of the commit itself, or a fenced producer, ends the receiver (its outcome is unknown,
+   * so the events are left to be read again from the last committed offset).
+   */
+  private async commitTransaction(
+    commits: readonly { partition: number; next: number }[],
+    epoch: number,
+  ): Promise<void> {
+    const taken: Staged[] = [];
+    for (const c of commits) {
+      const list = this.staged.get(c.partition);
+      if (list === undefined) continue;
+      const keep: Staged[] = [];
+      for (const s of list) (s.offset < c.next ? taken : keep).push(s);
+      if (keep.length > 0) this.staged.set(c.partition, keep);
+      else this.staged.delete(c.partition);
+    }
+    const topicMessages = mergeTopics(taken.flatMap((s) => s.records));
+    let txn: Awaited<ReturnType<Producer['transaction']>> | undefined;
+    try {
+      for (const t of topicMessages) {
+        if (!this.knownOutputTopics.has(t.topic)) {
+          await this.deps.ensureTopic(t.topic);
+          this.knownOutputTopics.add(t.topic);
+        }
+      }
+      const producer = await this.transactionalProducer();
+      txn = await producer.transaction();
+      if (topicMessages.length > 0) await txn.sendBatch({ topicMessages, acks: -1 });
+      await txn.sendOffsets({
+        consumerGroupId: this.group,
+        topics: [
+          {
+            topic: this.topic,
+            partitions: commits.map((c) => ({ partition: c.partition, offset: String(c.next) })),
+          },
+        ],
+      });
+    } catch (err) {
+      if (txn !== undefined) await txn.abort().catch(() => undefined);
+      this.restage(taken);
+      if (isFenced(err)) return this.fail(err, 'the transactional producer was fenced by another instance');
+      this.deps.logger.warn('transaction failed before its commit and was aborted; it is retried', {
+        topic: this.topic,
+        group: this.group,
+        error: err,
+      });
+      if (!this.closed) this.schedule();
+      return;
+    }
+    try {
+      await txn.commit();
+    } catch (err) {
+      for (const s of taken) s.done(false);
+      return this.fail(err, 'a transaction commit failed (outcome unknown)');
+    }
+    for (const s of taken) s.done(true);
+    this.committed(commits, epoch);
+  }
+
+  private restage(entries: readonly Staged[]): void {
+    for (const s of entries) {
+      const p = s.partition;
+      if (!this.assigned.has(p)) {
+        s.done(false);
+        continue;
+      }
+      const list = this.staged.get(p) ?? [];
+      list.push(s);
+      this.staged.set(p, list);
+    }
+  }
+
+  private fail(err: unknown, why: string): void {
+    const mapped = mapKafkaError(err, `exactly-once consumer of "${this.topic}": ${why}`, this.topic);
+    this.failure = new EventPortError(mapped.code, mapped.message, { retryable: false, cause: err });
+    for (const p of [...this.staged.keys()]) this.dropStaged(p);
+    this.wake();
+  }
+}
+
+function mergeTopics(records: readonly TopicMessages[]): TopicMessages[] {
+  const by = new Map<string, Message[]>();
+  for (const r of records) {
+    const list = by.get(r.topic);
+    if (list === undefined) by.set(r.topic, [...r.messages]);
+    else list.push(...r.messages);
+  }
+  return [...by].map(([topic, messages]) => ({ topic, messages }));
+}

@@ -1,0 +1,142 @@
+import { createEvent, toStructured } from '@eventport/core/driver';
+import type { KafkaMessage } from 'kafkajs';
+import { decodeRecord, encodeRecord, PLAIN_TYPE } from '../src/codec.js';
+
+/** What kafkajs hands a consumer for a record: buffers everywhere. */
+function fetched(
+  m: {
+    key?: string | Buffer | null;
+    value: string | Buffer | null;
+    headers?: Record<string, string | Buffer>;
+  },
+  offset = '7',
+): KafkaMessage {
+  const buf = (v: string | Buffer | null | undefined): Buffer | null =>
+    v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v);
+  const headers: Record<string, Buffer> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = buf(v)!;
+  return {
+    key: buf(m.key),
+    value: buf(m.value),
+    headers,
+    offset,
+    timestamp: '1700000000000',
+    attributes: 0,
+  } as KafkaMessage;
+}
+
+describe('Kafka CloudEvents binding', () => {
+  it('writes binary mode: ce_ headers, content-type, key, value', () => {
+    const e = createEvent({
+      id: 'e1',
+      source: '/shop',
+      type: 'order.created',
+      subject: 's',
+      key: 'cust-42',
+      data: { total: 3 },
+      extensions: { traceparent: '00-abc', n: 5 },
+    });
+    const m = encodeRecord(e);
+    expect(m.key).toBe('cust-42');
+    expect(m.headers).toMatchObject({
+      ce_id: 'e1',
+      ce_source: '/shop',
+      ce_type: 'order.created',
+      ce_specversion: '1.0',
+      ce_subject: 's',
+      ce_traceparent: '00-abc',
+      ce_n: '5',
+      'content-type': 'application/json',
+    });
+    expect(JSON.parse(String(m.value))).toEqual({ total: 3 });
+  });
+
+  it('round-trips every attribute, binary and non-UTF-8 data', () => {
+    const bytes = new Uint8Array([0xff, 0xfe, 0x00, 0x80]);
+    for (const input of [
+      { id: 'a', source: '/s', type: 't', data: bytes, key: 'k' },
+      { id: 'b', source: '/s', type: 't', data: 'text é', datacontenttype: 'text/plain; charset=utf-8' },
+      {
+        id: 'c',
+        source: '/s',
+        type: 't',
+        dataschema: 'urn:x',
+        extensions: { deadletterreason: 'why', deadletterattempts: 3 },
+      },
+    ]) {
+      const e = createEvent(input);
+      const m = encodeRecord(e);
+      const back = decodeRecord(
+        't',
+        0,
+        fetched({
+          key: m.key as string | null,
+          value: m.value as Buffer | null,
+          headers: m.headers as Record<string, string>,
+        }),
+      );
+      expect(back.id).toBe(e.id);
+      expect(back.time).toBe(e.time);
+      expect(back.key).toBe(e.key);
+      expect(back.dataschema).toBe(e.dataschema);
+      if (e.data instanceof Uint8Array)
+        expect(Buffer.from(back.data as Uint8Array)).toEqual(Buffer.from(bytes));
+      else expect(back.data).toEqual(e.data);
+      expect(back.extensions).toEqual(
+        Object.fromEntries(Object.entries(e.extensions).map(([k, v]) => [k, String(v)])),
+      );
+    }
+  });
+
+  it('writes no value for an event without data', () => {
+    expect(encodeRecord(createEvent({ source: '/s', type: 't' })).value).toBeNull();
+  });
+
+  it('reads structured mode', () => {
+    const e = createEvent({ id: 's1', source: '/s', type: 't', data: { x: 1 } });
+    const w = toStructured(e);
+    const back = decodeRecord('t', 0, fetched({ key: 'k', value: Buffer.from(w.body!), headers: w.headers }));
+    expect([back.id, back.type, back.key]).toEqual(['s1', 't', 'k']);
+    expect(back.data).toEqual({ x: 1 });
+  });
+
+  it('wraps records of plain producers with their coordinates as id', () => {
+    const json = decodeRecord(
+      'orders',
+      3,
+      fetched({ key: 'k1', value: '{"a":1}', headers: { 'content-type': 'application/json' } }, '42'),
+    );
+    expect(json).toMatchObject({
+      id: 'orders/3/42',
+      source: '/kafka/orders',
+      type: PLAIN_TYPE,
+      key: 'k1',
+      data: { a: 1 },
+    });
+    expect(json.time).toBe(new Date(1700000000000).toISOString());
+    const raw = decodeRecord('orders', 0, fetched({ value: Buffer.from([1, 2, 3]) }, '0'));
+    expect(raw.data).toEqual(new Uint8Array([1, 2, 3]));
+    const tombstone = decodeRecord('orders', 0, fetched({ key: 'gone', value: null }, '1'));
+    expect([tombstone.id, tombstone.data]).toEqual(['orders/0/1', undefined]);
+  });
+
+  it('delivers a record with broken CloudEvents attributes as a plain event that says why', () => {
+    const bad = decodeRecord(
+      't',
+      1,
+      fetched(
+        { value: 'x', headers: { ce_specversion: '0.3', ce_id: 'i', ce_source: '/s', ce_type: 't' } },
+        '5',
+      ),
+    );
+    expect(bad.type).toBe(PLAIN_TYPE);
+    expect(bad.id).toBe('t/1/5');
+    expect(String(bad.extensions.decodeerror)).toMatch(/specversion/);
+    const badJson = decodeRecord(
+      't',
+      1,
+      fetched({ value: '{nope', headers: { 'content-type': 'application/json' } }, '6'),
+    );
+    expect(badJson.datacontenttype).toBe('application/octet-stream');
+  });
+});

@@ -267,12 +267,14 @@ describe('CommitTracker', () => {
 describe('LeaseKeeper', () => {
   afterEach(() => jest.useRealTimers());
 
-  it('extends leases that are about to end while watched, and stops when nothing is watched', async () => {
+  it('extends leases that are about to end while in flight, and stops when nothing is in flight', async () => {
     jest.useFakeTimers({ now: 0 });
     const extended: number[] = [];
     const errors: unknown[] = [];
+    const inFlight = new Set<InFlight>();
     const keeper = new LeaseKeeper(
       300,
+      inFlight,
       (rec, ms) => {
         extended.push(Date.now());
         expect(ms).toBe(300);
@@ -281,7 +283,8 @@ describe('LeaseKeeper', () => {
       (e) => errors.push(e),
     );
     const rec = new InFlight(message());
-    keeper.watch(rec);
+    inFlight.add(rec);
+    keeper.watch(rec, Date.now());
     expect(rec.leaseUntil).toBe(300);
     await jest.advanceTimersByTimeAsync(100); // 200 left: > half, no extension
     expect(extended).toEqual([]);
@@ -293,11 +296,13 @@ describe('LeaseKeeper', () => {
     rec.settled = true;
     await jest.advanceTimersByTimeAsync(400);
     expect(extended).toHaveLength(3);
-    keeper.unwatch(rec);
+    inFlight.delete(rec);
+    await jest.advanceTimersByTimeAsync(100); // the next tick sees nothing in flight and stops
     expect(jest.getTimerCount()).toBe(0);
 
     const failing = new InFlight(message({ key: 'fail' }));
-    keeper.watch(failing);
+    inFlight.add(failing);
+    keeper.watch(failing, Date.now());
     await jest.advanceTimersByTimeAsync(300);
     expect(errors.length).toBeGreaterThan(0);
     keeper.stop();

@@ -65,8 +65,11 @@ export class ConsumerEngine {
     const { receiver, options, logger } = deps;
     if (receiver.extendLease !== undefined && options.delivery !== 'at-most-once') {
       const extend = receiver.extendLease.bind(receiver);
-      this.leases = new LeaseKeeper(options.leaseMs, (rec, ms) => extend(rec.message, ms), (err) =>
-        logger.warn('lease extension failed', { topic: deps.topic, error: err }),
+      this.leases = new LeaseKeeper(
+        options.leaseMs,
+        this.inFlight,
+        (rec, ms) => extend(rec.message, ms),
+        (err) => logger.warn('lease extension failed', { topic: deps.topic, error: err }),
       );
     }
   }
@@ -134,18 +137,19 @@ export class ConsumerEngine {
         await sleep(backoffDelay(options.retry, Math.min(failures, 10)), this.stop.signal);
         continue;
       }
-      for (const message of batch) this.dispatch(message);
+      const now = batch.length > 0 ? Date.now() : 0;
+      for (const message of batch) this.dispatch(message, now);
     }
   }
 
-  private dispatch(message: ReceivedMessage): void {
+  private dispatch(message: ReceivedMessage, now: number): void {
     const rec = new InFlight(message);
     this.inFlight.add(rec);
     this.stats.received++;
     const { settler, options } = this.deps;
     settler.track(rec);
     if (options.delivery === 'at-most-once') void settler.ack(rec);
-    else this.leases?.watch(rec);
+    else this.leases?.watch(rec, now);
     const key = options.ordering === 'per-key' ? message.event.key : undefined;
     this.scheduler.submit(key, rec);
   }
@@ -174,7 +178,6 @@ export class ConsumerEngine {
 
   private done(rec: InFlight): void {
     this.inFlight.delete(rec);
-    this.leases?.unwatch(rec);
     this.capacityWaiter?.();
     if (this.inFlight.size === 0) this.idleWaiter?.();
   }

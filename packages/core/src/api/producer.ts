@@ -62,7 +62,11 @@ export class Producer {
 
   /** Sends one event; resolves with its receipt once the broker acknowledged it. */
   send(event: EventInput | Event, options?: SendOptions): Promise<Receipt>;
-  /** Sends several events (validated all together first); resolves with receipts in order. */
+  /**
+   * Sends several events, validated all together first (one invalid event rejects the
+   * call and sends nothing). Resolves with receipts in order; rejects with the first
+   * final failure (the other events are still sent — check the broker, or resend: ids are kept).
+   */
   send(events: readonly (EventInput | Event)[], options?: SendOptions): Promise<Receipt[]>;
   send(input: EventInput | Event | readonly (EventInput | Event)[], options: SendOptions = {}): Promise<Receipt | Receipt[]> {
     if (this.closed) return Promise.reject(new ClosedError(`producer for "${this.topic}"`));
@@ -73,8 +77,8 @@ export class Producer {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    if (!Array.isArray(input)) return this.batcher.enqueue(prepared[0]!.outgoing, prepared[0]!.size);
-    return Promise.all(prepared.map((p) => this.batcher.enqueue(p.outgoing, p.size)));
+    const receipts = this.batcher.enqueue(prepared);
+    return Array.isArray(input) ? receipts : receipts.then((r) => r[0]!);
   }
 
   /** Resolves when every event sent so far has been acknowledged or has failed. */

@@ -5,12 +5,43 @@ import { sleep } from '../portable/sleep.js';
 import type { ResolvedProducerOptions } from './options.js';
 import type { Receipt } from './producer.js';
 
-/** One event waiting to be sent, with the promise callbacks of its `send`. */
+/**
+ * The caller of one `send`: collects a receipt per event and settles once —
+ * one promise per `send` call, not per event.
+ */
+class SendCall {
+  readonly receipts: Receipt[];
+  private remaining: number;
+  private failed = false;
+
+  constructor(
+    count: number,
+    private readonly resolve: (receipts: Receipt[]) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    this.receipts = new Array<Receipt>(count);
+    this.remaining = count;
+  }
+
+  succeed(index: number, receipt: Receipt): void {
+    this.receipts[index] = receipt;
+    if (--this.remaining === 0 && !this.failed) this.resolve(this.receipts);
+  }
+
+  /** The first failure rejects the whole call; the other events still go out (nothing is withdrawn). */
+  fail(err: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.reject(err);
+  }
+}
+
+/** One event waiting to be sent, and the `send` call it belongs to. */
 export interface PendingSend {
   readonly outgoing: OutgoingEvent;
   readonly size: number;
-  readonly resolve: (r: Receipt) => void;
-  readonly reject: (e: unknown) => void;
+  readonly call: SendCall;
+  readonly index: number;
   /** Set when the send finally failed (for tracing). */
   error?: unknown;
 }
@@ -36,12 +67,21 @@ export class SendBatcher {
     private readonly onSettled?: (batch: readonly PendingSend[]) => void,
   ) {}
 
-  /** Queues an event whose wire size the caller computed (it was checked against the broker's limit). */
-  enqueue(outgoing: OutgoingEvent, size: number): Promise<Receipt> {
-    return new Promise<Receipt>((resolve, reject) => {
-      this.queue.push({ outgoing, size, resolve, reject });
-      this.queuedBytes += size;
-      if (this.queue.length >= this.options.maxEvents || this.queuedBytes >= this.options.maxBytes) this.kick();
+  /**
+   * Queues events whose wire sizes the caller computed (checked against the
+   * broker's limit). Resolves with their receipts in order once all were
+   * acknowledged; rejects with the first final failure.
+   */
+  enqueue(items: readonly { readonly outgoing: OutgoingEvent; readonly size: number }[]): Promise<Receipt[]> {
+    return new Promise<Receipt[]>((resolve, reject) => {
+      const call = new SendCall(items.length, resolve, reject);
+      for (let index = 0; index < items.length; index++) {
+        const { outgoing, size } = items[index]!;
+        this.queue.push({ outgoing, size, call, index });
+        this.queuedBytes += size;
+      }
+      if (items.length === 0) resolve([]);
+      else if (this.queue.length >= this.options.maxEvents || this.queuedBytes >= this.options.maxBytes) this.kick();
       else this.schedule();
     });
   }
@@ -136,7 +176,13 @@ export class SendBatcher {
           this.fail(p, new BrokerUnavailableError(`driver returned no outcome for event ${p.outgoing.event.id}`));
         } else if (o.ok) {
           const r = o.receipt;
-          p.resolve({ id: p.outgoing.event.id, topic: this.topic, partition: r.partition, offset: r.offset, duplicate: r.duplicate });
+          p.call.succeed(p.index, {
+            id: p.outgoing.event.id,
+            topic: this.topic,
+            partition: r.partition,
+            offset: r.offset,
+            duplicate: r.duplicate,
+          });
         } else if (!last && isRetryable(o.error)) {
           retry.push(p);
         } else {
@@ -159,6 +205,6 @@ export class SendBatcher {
 
   private fail(p: PendingSend, err: unknown): void {
     p.error = err;
-    p.reject(err);
+    p.call.fail(err);
   }
 }

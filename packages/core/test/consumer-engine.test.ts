@@ -614,3 +614,82 @@ describe('async iteration over a fake receiver', () => {
     ).rejects.toThrow('down');
   });
 });
+
+describe('edges', () => {
+  it('synchronous handlers: returning acks, throwing retries', async () => {
+    const s = setup();
+    await subscribe(
+      s,
+      (e) => {
+        if (e.id === 'bad') throw new Error('sync failure');
+      },
+      { retry: { attempts: 3, ...noRetryJitter } },
+    );
+    s.receiver.push(message({ id: 'good' }), message({ id: 'bad' }));
+    await waitFor(() => s.receiver.acked.length === 1 && s.receiver.nacks.length === 1, 'an ack and a nack');
+    expect(s.receiver.acked[0]!.event.id).toBe('good');
+    expect(s.receiver.nacks[0]!.message.event.id).toBe('bad');
+  });
+
+  it('a non-Error thrown value is described in the dead-letter reason', async () => {
+    const s = setup({ deadLetter: true });
+    await subscribe(
+      s,
+      () => {
+        throw 'plain string';
+      },
+      { retry: { attempts: 1 } },
+    );
+    s.receiver.push(message());
+    await waitFor(() => s.receiver.deadLettered.length === 1, 'a dead-letter');
+    expect(s.receiver.deadLettered[0]!.reason).toBe('handler failed after 1 attempts: plain string');
+  });
+
+  it('context methods are no-ops where they cannot apply', async () => {
+    const s = setup(); // no extendLease, no native dead-letter
+    const results: unknown[] = [];
+    const sub = await subscribe(s, async (_e, ctx) => {
+      results.push(await ctx.extendLease(1000));
+      await ctx.ack();
+      await ctx.deadLetter('too late'); // already settled
+      await ctx.nack(); // already settled
+    });
+    s.receiver.push(message());
+    await waitFor(() => sub.stats.handled === 1, 'the handler');
+    await tick();
+    expect(results).toEqual([undefined]);
+    expect(s.receiver.acked).toHaveLength(1);
+    expect(s.receiver.nacks).toEqual([]);
+    expect(sub.stats.deadLettered).toBe(0);
+    expect(s.driver.senders.size).toBe(0);
+  });
+
+  it('a failing lease extension is logged and the handler carries on', async () => {
+    const s = setup({ extendLease: true });
+    s.receiver.extendLease = () => Promise.reject(new Error('lease lost'));
+    const gate = deferred();
+    await subscribe(s, () => gate.promise, { leaseMs: 30 });
+    s.receiver.push(message());
+    await waitFor(() => s.logger.entries.some((e) => e.message === 'lease extension failed'), 'the warning');
+    gate.resolve();
+    await waitFor(() => s.receiver.acked.length === 1, 'the ack');
+  });
+
+  it('close() rejects (and done rejects) when the receiver fails to close', async () => {
+    const s = setup();
+    s.receiver.close = () => Promise.reject(new Error('close failed'));
+    const sub = await s.broker.consumer('orders').subscribe(() => undefined);
+    await expect(sub.close()).rejects.toThrow('close failed');
+    await expect(sub.done).rejects.toThrow('close failed');
+  });
+
+  it('async iteration fails when the subscription dies', async () => {
+    const s = setup();
+    s.receiver.receiveErrors = [new EventPortError('AUTHORIZATION', 'denied')];
+    await expect(
+      (async () => {
+        for await (const _d of s.broker.consumer('orders')) break;
+      })(),
+    ).rejects.toThrow('denied');
+  });
+});

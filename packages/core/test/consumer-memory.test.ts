@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { connect } from '../src/api/connect.js';
 import type { Broker } from '../src/api/broker.js';
 import type { Subscription } from '../src/api/subscription.js';
-import { EventTooLargeError, TopicNotFoundError } from '../src/errors/errors.js';
+import { EventTooLargeError, TopicNotFoundError, UnsupportedGuaranteeError } from '../src/errors/errors.js';
+import { createEvent } from '../src/event/create-event.js';
 import type { Event } from '../src/event/types.js';
 import { FileIdempotencyStore } from '../src/idempotency/file-store.js';
 import { DEAD_LETTER_ATTEMPTS, DEAD_LETTER_REASON } from '../src/portable/dead-letter-event.js';
@@ -449,5 +450,45 @@ describe('size limits and missing topics (memory broker)', () => {
     await broker.producer(topic).send({ type: 't', source: '/s' }, { delayMs: 150 });
     await waitFor(() => got.length === 1, 'the delayed event');
     expect(got[0]).toBeGreaterThanOrEqual(140);
+  });
+});
+
+describe('negotiation and idempotent publish (memory broker)', () => {
+  it('require: [...] fails at creation naming what memory cannot give and why', async () => {
+    const { broker } = await open();
+    let err: unknown;
+    try {
+      broker.consumer('t', { require: ['order.per-key', 'order.global', 'push', 'quantum'] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UnsupportedGuaranteeError);
+    const missing = (err as UnsupportedGuaranteeError).missing;
+    expect(missing.map((m) => m.guarantee)).toEqual(['order.global', 'push', 'quantum']);
+    expect(missing[0]!.why).toBe('topics are partitioned; order holds per key only');
+    expect((err as Error).message).toMatch(/^memory cannot guarantee order\.global \(topics are partitioned/);
+    expect(() => broker.producer('t', { require: ['push'] })).toThrow(UnsupportedGuaranteeError);
+    expect(() =>
+      broker.consumer('t', { delivery: 'exactly-once', require: ['order.per-key', 'dead-letter'] }),
+    ).not.toThrow();
+  });
+
+  it("an 'exactly-once' producer's resend of the same event is recognised and not stored twice", async () => {
+    const { broker, mem } = await open();
+    const topic = uniqueName('t');
+    const producer = broker.producer(topic, { delivery: 'exactly-once' });
+    const event = createEvent({ type: 't', source: '/s' });
+    const first = await producer.send(event);
+    const again = await producer.send(event);
+    expect(first.duplicate).toBe(false);
+    expect(again).toMatchObject({
+      id: event.id,
+      duplicate: true,
+      partition: first.partition,
+      offset: first.offset,
+    });
+    expect(mem.records(topic)).toHaveLength(1);
+    await broker.producer(topic).send(event); // at-least-once: no dedupe
+    expect(mem.records(topic)).toHaveLength(2);
   });
 });

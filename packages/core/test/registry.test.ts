@@ -123,6 +123,15 @@ describe('URL registry', () => {
     expect(`${err.message} ${String(err)}`).not.toContain('hunter2');
   });
 
+  it('an adapter option error names the option, never its value', async () => {
+    const err = (await rejection(connect('memory://x?password=hunter2&partitions=2'))) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.option).toBe('password');
+    expect(`${err.message} ${String(err)} ${err.stack}`).not.toContain('hunter2');
+    const bad = (await rejection(connect({ kind: 'memory', partitions: 0 }))) as ConfigError;
+    expect(bad.option).toBe('partitions');
+  });
+
   it('bad connect targets → ConfigError naming "target"', async () => {
     for (const t of [null, 42, { nokind: true }, { kind: 5 }]) {
       const err = await rejection(createDriver(t as never));

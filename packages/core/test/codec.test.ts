@@ -242,6 +242,14 @@ describe('data encoding', () => {
     expect(() => decodeData(enc.encode('{'), 'application/json')).toThrow(InvalidEventError);
   });
 
+  it('keeps text in a charset other than UTF-8 as bytes, so they round-trip unchanged', () => {
+    const latin1 = Uint8Array.from([0x63, 0x61, 0x66, 0xe9]); // "café" in ISO-8859-1
+    expect(decodeData(latin1, 'text/plain; charset=iso-8859-1')).toEqual(latin1);
+    expect(decodeData(latin1, 'text/plain;charset="Windows-1252"')).toEqual(latin1);
+    expect(decodeData(Uint8Array.from([0x61]), 'text/plain; charset=UTF-8')).toBe('a');
+    expect(decodeData(Uint8Array.from([0x61]), 'text/csv; header=present; charset=us-ascii')).toBe('a');
+  });
+
   it('measures event size as payload plus attributes', () => {
     expect(utf8Length('é✓')).toBe(5);
     const small = createEvent({ id: 'i', type: 't', source: 's', time: '2024-01-01T00:00:00Z' });

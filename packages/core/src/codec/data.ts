@@ -12,7 +12,6 @@ export interface EncodedData {
   readonly contentType: string | undefined;
 }
 
-
 /**
  * Encodes an event's data to bytes. Rules: `Uint8Array` is carried as is
  * (default type application/octet-stream); a string under a non-JSON content type
@@ -43,8 +42,9 @@ export function isJson(contentType: string): boolean {
 
 /**
  * Decodes payload bytes by content type: JSON types are parsed (a parse failure
- * raises InvalidEventError("data")), `text/*` becomes a string, anything else
- * (or no content type) stays a Uint8Array.
+ * raises InvalidEventError("data")), `text/*` in UTF-8 (no charset, or charset
+ * utf-8 / us-ascii) becomes a string, anything else (text in another charset,
+ * no content type) stays a Uint8Array, so its bytes arrive unchanged.
  */
 export function decodeData(bytes: Uint8Array | undefined, contentType: string | undefined): unknown {
   if (bytes === undefined) return undefined;
@@ -55,9 +55,16 @@ export function decodeData(bytes: Uint8Array | undefined, contentType: string | 
       throw new InvalidEventError('data', `payload is not valid JSON for ${contentType}`, { cause: err });
     }
   }
-  if (contentType !== undefined && contentType.toLowerCase().startsWith('text/'))
+  if (contentType !== undefined && contentType.toLowerCase().startsWith('text/') && isUtf8Text(contentType)) {
     return decoder.decode(bytes);
+  }
   return bytes;
+}
+
+/** Whether a text media type's charset parameter (if any) is UTF-8 or its subset US-ASCII. */
+function isUtf8Text(contentType: string): boolean {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1]?.toLowerCase();
+  return charset === undefined || charset === 'utf-8' || charset === 'utf8' || charset === 'us-ascii';
 }
 
 /** UTF-8 byte length of a string without allocating. */

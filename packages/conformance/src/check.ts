@@ -64,6 +64,8 @@ export interface Check {
   readonly verifies: readonly Guarantee[];
   /** Guarantees the check needs declared to run (always includes `verifies`). */
   readonly requires: readonly Guarantee[];
+  /** A basic check that also proves guarantees still gets its own report row (round trip). */
+  readonly ownRow: boolean;
   run(ctx: CheckContext): Promise<Evidence>;
 }
 
@@ -73,9 +75,11 @@ export function defineCheck(spec: {
   title: string;
   verifies?: readonly Guarantee[];
   requires?: readonly Guarantee[];
+  ownRow?: boolean;
   run(ctx: CheckContext): Promise<Evidence>;
 }): Check {
   const verifies = spec.verifies ?? [];
   const requires = [...new Set([...verifies, ...(spec.requires ?? [])])];
-  return Object.freeze({ id: spec.id, title: spec.title, verifies, requires, run: spec.run });
+  const ownRow = spec.ownRow ?? verifies.length === 0;
+  return Object.freeze({ id: spec.id, title: spec.title, verifies, requires, ownRow, run: spec.run });
 }

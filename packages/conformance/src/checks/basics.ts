@@ -135,6 +135,7 @@ export const roundTrip = defineCheck({
   title: 'round trip: data and every attribute arrive equal (JSON, text, binary, non-UTF-8, extensions)',
   verifies: ['pull'],
   requires: BASIC,
+  ownRow: true,
   async run(ctx) {
     const topic = await ctx.topic('round-trip');
     const got = new Map<string, Event>();

@@ -113,7 +113,7 @@ export function buildRows(
     rows.push({ row: g, kind: 'guarantee', description: GUARANTEES[g], claim, ...decide(g, proving, byId) });
   }
   for (const check of suite) {
-    if (check.verifies.length > 0) continue;
+    if (!check.ownRow) continue;
     rows.push({
       row: check.id,
       kind: 'check',

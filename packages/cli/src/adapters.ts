@@ -1,0 +1,141 @@
+import { KNOWN_ADAPTERS, connect, registeredSchemes, type CapabilityReport } from '@eventport/core';
+
+/**
+ * What an adapter package may export so that `eventport capabilities` (and the
+ * README matrix) can show every configuration variant without connecting:
+ *
+ * ```ts
+ * // in @eventport/sqs
+ * export const capabilityVariants = [sqsCapabilities('standard'), sqsCapabilities('fifo')];
+ * ```
+ *
+ * An array of capability reports (each names its broker and variant), or a
+ * function returning one. Without it the CLI connects with `{ kind: scheme }`
+ * (in-process brokers such as memory) and shows that single configuration.
+ */
+export type CapabilityVariantsExport =
+  readonly CapabilityReport[] | (() => readonly CapabilityReport[] | Promise<readonly CapabilityReport[]>);
+
+export interface AdapterInfo {
+  readonly scheme: string;
+  readonly packageName: string;
+  readonly installed: boolean;
+  /** One capability report per configuration variant. */
+  readonly variants: readonly CapabilityReport[];
+  /** Where the variants came from, or why there are none. */
+  readonly note?: string;
+}
+
+export interface DiscoverOptions {
+  /** Package imports (injectable for tests). */
+  readonly importer?: (pkg: string) => Promise<Record<string, unknown>>;
+  /** Connect with `{ kind }` when a package declares no variants (default true). */
+  readonly connectFallback?: boolean;
+  /** Bound on that connection (default 3 s). */
+  readonly connectTimeoutMs?: number;
+}
+
+/** Every well-known adapter (installed or not) and every other registered scheme, with its variants. */
+export async function discoverAdapters(options: DiscoverOptions = {}): Promise<AdapterInfo[]> {
+  const importer = options.importer ?? ((pkg: string) => import(pkg) as Promise<Record<string, unknown>>);
+  const out: AdapterInfo[] = [];
+  for (const [scheme, packageName] of Object.entries(KNOWN_ADAPTERS)) {
+    let mod: Record<string, unknown>;
+    try {
+      mod = await importer(packageName);
+    } catch (err) {
+      if (isModuleNotFound(err)) {
+        out.push({
+          scheme,
+          packageName,
+          installed: false,
+          variants: [],
+          note: `not installed (npm install ${packageName})`,
+        });
+      } else {
+        // one broken adapter must not hide the others
+        const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+        out.push({
+          scheme,
+          packageName,
+          installed: true,
+          variants: [],
+          note: `installed but failed to load: ${why}`,
+        });
+      }
+      continue;
+    }
+    out.push({ scheme, packageName, installed: true, ...(await variantsOf(scheme, mod, options)) });
+  }
+  for (const scheme of registeredSchemes()) {
+    if (scheme in KNOWN_ADAPTERS) continue;
+    out.push({
+      scheme,
+      packageName: '(registered in-process)',
+      installed: true,
+      ...(await variantsOf(scheme, {}, options)),
+    });
+  }
+  return out;
+}
+
+async function variantsOf(
+  scheme: string,
+  mod: Record<string, unknown>,
+  options: DiscoverOptions,
+): Promise<{ variants: CapabilityReport[]; note?: string }> {
+  const declared = mod.capabilityVariants as CapabilityVariantsExport | undefined;
+  if (declared !== undefined) {
+    const list = typeof declared === 'function' ? await declared() : declared;
+    const variants = [...list].filter(isReport);
+    return { variants, note: 'declared by the adapter (capabilityVariants)' };
+  }
+  if (options.connectFallback === false) return { variants: [], note: 'declares no capabilityVariants' };
+  try {
+    const broker = await withTimeout(
+      connect({ kind: scheme }, { tracing: false }),
+      options.connectTimeoutMs ?? 3_000,
+    );
+    try {
+      return { variants: [broker.capabilities], note: 'default configuration (connected in-process)' };
+    } finally {
+      await broker.close();
+    }
+  } catch (err) {
+    return {
+      variants: [],
+      note: `declares no capabilityVariants and could not connect with defaults (${err instanceof Error ? err.message : String(err)}); run "eventport doctor <url>"`,
+    };
+  }
+}
+
+function isReport(x: unknown): x is CapabilityReport {
+  const r = x as Partial<CapabilityReport> | null;
+  return (
+    r !== null &&
+    typeof r === 'object' &&
+    typeof r.broker === 'string' &&
+    typeof r.variant === 'string' &&
+    typeof r.get === 'function'
+  );
+}
+
+function isModuleNotFound(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** All variants of the installed adapters, flattened. */
+export function allVariants(adapters: readonly AdapterInfo[]): CapabilityReport[] {
+  return adapters.flatMap((a) => [...a.variants]);
+}

@@ -1,0 +1,95 @@
+import { EventPortError, redactSecrets } from '@eventport/core';
+import '@eventport/memory';
+import { UsageError } from './args.js';
+import type { DiscoverOptions } from './adapters.js';
+import { capabilities } from './commands/capabilities.js';
+import { conformance } from './commands/conformance.js';
+import { consume } from './commands/consume.js';
+import { doctor } from './commands/doctor.js';
+import { produce } from './commands/produce.js';
+import { report } from './commands/report.js';
+import { nodeIo, println, type CliIo } from './io.js';
+
+export const VERSION = '0.1.0';
+
+/** What tests may replace besides the IO. */
+export interface CliDeps {
+  /** How `capabilities` finds adapters. */
+  readonly discover?: DiscoverOptions;
+}
+
+type Command = (args: readonly string[], io: CliIo, deps: CliDeps) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  capabilities: (args, io, deps) => capabilities(args, io, deps.discover),
+  conformance,
+  produce,
+  consume,
+  doctor,
+  report,
+};
+
+export const HELP = `Usage: eventport <command> [options]
+
+Commands:
+  capabilities [--broker NAME] [--json]          declared guarantees of every installed adapter
+  conformance <url>... [--report FILE] [--only]  prove a broker's claims; exit 1 when one fails
+  produce <url> <topic> [--data JSON | --file F] send one event
+  consume <url> <topic> [--group G] [--from earliest|latest] [--count N] [--json]
+  doctor <url>                                   check connectivity and configuration, say what to fix
+  report <report.json>... [--out FILE]           merge conformance reports into one matrix
+
+Options: --help (any command), --verbose (stack traces), --version.
+URLs: memory://[name], kafka://host:9092, sqs://…, pubsub://project, eventhubs://…, eventgrid://…
+memory:// is an in-process broker: separate eventport commands do not share it.
+`;
+
+/**
+ * Runs the CLI and returns its exit code: 0 success, 1 a failure (a claim, a
+ * check, a broker error), 2 bad input. Errors print one line on stderr; a stack
+ * trace only with --verbose.
+ */
+export async function main(
+  argv: readonly string[],
+  io: CliIo = nodeIo(),
+  deps: CliDeps = {},
+): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined)
+      throw new UsageError(
+        'missing command (capabilities, conformance, produce, consume, doctor, report); see "eventport --help"',
+      );
+    if (command === '--help' || command === '-h' || command === 'help') {
+      io.stdout.write(HELP);
+      return 0;
+    }
+    if (command === '--version' || command === '-v') {
+      println(io.stdout, VERSION);
+      return 0;
+    }
+    const run = COMMANDS[command];
+    if (run === undefined) {
+      const hint = command.startsWith('-')
+        ? 'options go after the command'
+        : `commands: ${Object.keys(COMMANDS).join(', ')}`;
+      throw new UsageError(`unknown command "${command}" (${hint}; see "eventport --help")`);
+    }
+    return await run(rest, io, deps);
+  } catch (err) {
+    println(io.stderr, `eventport: ${oneLine(err)}`);
+    if (verbose && err instanceof Error && err.stack !== undefined)
+      println(io.stderr, redactSecrets(err.stack));
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+function oneLine(err: unknown): string {
+  let text: string;
+  if (err instanceof UsageError) text = err.message;
+  else if (err instanceof EventPortError) text = err.message;
+  else if (err instanceof Error) text = `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`;
+  else text = String(err);
+  return redactSecrets(text).replace(/\s*\n\s*/g, ' ');
+}

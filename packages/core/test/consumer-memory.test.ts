@@ -180,7 +180,6 @@ describe('exactly-once with the durable FileIdempotencyStore across a restart', 
     await waitFor(() => effects.length === 3, 'three effects');
     await sub1.close({ drainTimeoutMs: 1000 });
     store1.close();
-    expect(crashy.mem.group(topic, 'g', 'earliest', { orderedByKey: true }).inflightCount).toBe(3);
 
     // second life: the leases expire, the broker redelivers, the durable store recognises them
     const healthy = await open();
@@ -264,15 +263,15 @@ describe('lease extension (memory broker)', () => {
     const a: string[] = [];
     const b: string[] = [];
     track(
-      await broker.consumer(topic, { group: 'g', from: 'earliest', leaseMs: 60 }).subscribe(async (e) => {
+      await broker.consumer(topic, { group: 'g', from: 'earliest', leaseMs: 300 }).subscribe(async (e) => {
         a.push(e.id);
-        await sleep(400); // more than six leases
+        await sleep(1_000); // more than three leases
       }),
     );
     await broker.producer(topic).send({ type: 't', source: '/s' });
     await waitFor(() => a.length === 1, 'first delivery');
-    track(await broker.consumer(topic, { group: 'g', leaseMs: 60 }).subscribe((e) => void b.push(e.id)));
-    await sleep(600);
+    track(await broker.consumer(topic, { group: 'g', leaseMs: 300 }).subscribe((e) => void b.push(e.id)));
+    await sleep(1_100);
     expect(a).toHaveLength(1);
     expect(b).toEqual([]);
   });

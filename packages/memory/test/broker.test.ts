@@ -317,15 +317,15 @@ describe('per-key order, acks, nacks and leases', () => {
   it('an expired lease makes the event available again; extendLease prevents it', async () => {
     const d = driver('?partitions=1');
     await send(d, 't', [ev({ id: 'slow' }), ev({ id: 'kept' })]);
-    const r = await d.openReceiver('t', rx({ leaseMs: 60, orderedByKey: false }));
+    const r = await d.openReceiver('t', rx({ leaseMs: 150, orderedByKey: false }));
     const got = await take(r, 2);
     const kept = got.find((m) => m.event.id === 'kept')!;
-    const keep = setInterval(() => void r.extendLease!(kept, 60), 20);
+    const keep = setInterval(() => void r.extendLease!(kept, 150), 20);
     try {
       const redelivered = await take(r, 1);
       expect(redelivered.map((m) => [m.event.id, m.deliveryCount])).toEqual([['slow', 2]]);
       // the expired one keeps coming back; the extended one never does
-      const later = await drainFor(r, 150);
+      const later = await drainFor(r, 400);
       expect(later.filter((m) => m.event.id === 'kept')).toEqual([]);
       expect(later.filter((m) => m.event.id === 'slow').length).toBeGreaterThan(0);
     } finally {

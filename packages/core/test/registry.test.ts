@@ -92,6 +92,20 @@ describe('URL registry', () => {
     expect(registeredSchemes()).toEqual([...registeredSchemes()].sort());
   });
 
+  it('takes multi-host URLs (Kafka bootstrap lists): the first host in the URL, all of them as `hosts`', async () => {
+    const f = recordingFactory('multi');
+    registerDriver(f);
+    await createDriver('multi://u:p%40ss@a:9092, b:9093,c:9094/x?clientId=c');
+    await createDriver('multi://a:1,b:2?hosts=explicit:3');
+    expect(f.calls[0]!.url?.host).toBe('a:9092');
+    expect(f.calls[0]!.url?.password).toBe('p%40ss');
+    expect(f.calls[0]!.url?.pathname).toBe('/x');
+    expect(f.calls[0]!.options).toEqual({ clientId: 'c', hosts: 'a:9092,b:9093,c:9094' });
+    expect(f.calls[1]!.options).toEqual({ hosts: 'explicit:3' });
+    const err = await rejection(createDriver('multi://a:port,b:1'));
+    expect(err).toBeInstanceOf(ConfigError);
+  });
+
   it('a later factory for a taken scheme replaces the earlier one', async () => {
     const a = recordingFactory('dup');
     const b = recordingFactory('dup');

@@ -10,6 +10,7 @@ import type { Tracing } from '../tracing/otel.js';
 import { InFlight } from './delivery.js';
 import { EventProcessor, type Handler } from './event-processor.js';
 import type { ResolvedConsumerOptions } from './options.js';
+import type { Producer } from './producer.js';
 import type { Settler } from './settler.js';
 
 export type { Handler } from './event-processor.js';
@@ -34,6 +35,10 @@ export interface EngineDeps {
   readonly idempotency: IdempotencyStore | undefined;
   readonly tracing: Tracing;
   readonly logger: Logger;
+  /** Opens the producer that publishes a handler's ctx.send events (receivers without `stage`). */
+  readonly openProducer?: (topic: string) => Producer;
+  /** The broker's largest event in bytes (ctx.send checks against it; default: no limit). */
+  readonly maxEventSize?: number;
 }
 
 /**
@@ -114,6 +119,7 @@ export class ConsumerEngine {
     this.leases?.stop();
     await this.deps.settler.flush();
     await this.deps.receiver.close();
+    await this.processor.close();
   }
 
   private async pump(): Promise<void> {

@@ -60,6 +60,7 @@ export class Consumer implements AsyncIterable<Delivery> {
       from: options.from,
       leaseMs: options.leaseMs,
       orderedByKey: options.ordering === 'per-key',
+      delivery: options.delivery,
       deadLetter:
         options.deadLetter !== false && nativeDeadLetter
           ? { topic: options.deadLetter, maxDeliveries: options.retry.attempts }
@@ -83,6 +84,8 @@ export class Consumer implements AsyncIterable<Delivery> {
         idempotency: emulateExactlyOnce ? this.idempotencyStore() : undefined,
         tracing: this.tracing,
         logger: this.logger,
+        openProducer: this.openProducer,
+        maxEventSize: caps.maxEventSize,
       },
       handler,
     );

@@ -1,5 +1,8 @@
 import type { DriverReceiver } from '../driver/types.js';
-import type { Event } from '../event/types.js';
+import { eventSize } from '../codec/data.js';
+import { ConfigError, EventTooLargeError } from '../errors/errors.js';
+import { createEvent } from '../event/create-event.js';
+import type { Event, EventInput } from '../event/types.js';
 import { backoffDelay, type RetryPolicy } from '../portable/backoff.js';
 import type { ConsumerStats } from './consumer-engine.js';
 import type { DeliveryContext, InFlight } from './delivery.js';
@@ -12,6 +15,10 @@ export interface ContextShared {
   readonly retry: RetryPolicy;
   readonly signal: AbortSignal;
   readonly stats: ConsumerStats;
+  /** The broker's largest event (ctx.send checks outputs against it). */
+  readonly maxEventSize: number;
+  /** Publishes the outputs of `rec` (ctx.send), records it (`beforeAck`), acks; rejects if publishing fails. */
+  readonly publishAndAck: (rec: InFlight, beforeAck: (() => unknown) | undefined) => Promise<void>;
 }
 
 /**
@@ -48,8 +55,31 @@ export class HandlerContext implements DeliveryContext {
   }
 
   async ack(): Promise<void> {
+    if (!this.rec.settled && this.rec.outputs !== undefined) {
+      return this.shared.publishAndAck(this.rec, this.beforeAck);
+    }
     if (!this.rec.settled) await this.beforeAck?.();
     await this.shared.settler.ack(this.rec);
+  }
+
+  send(topic: string, events: EventInput | Event | readonly (EventInput | Event)[]): Promise<void> {
+    try {
+      if (typeof topic !== 'string' || topic.length === 0) {
+        throw new ConfigError('topic', 'ctx.send needs a topic name');
+      }
+      const list = (Array.isArray(events) ? events : [events]) as readonly (EventInput | Event)[];
+      const prepared = list.map((input) => {
+        const event = createEvent(input);
+        const size = eventSize(event);
+        if (size > this.shared.maxEventSize)
+          throw new EventTooLargeError(size, this.shared.maxEventSize, event.id);
+        return event;
+      });
+      if (prepared.length > 0) (this.rec.outputs ??= []).push({ topic, events: prepared });
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 
   nack(options?: { delayMs?: number }): Promise<void> {

@@ -1,5 +1,5 @@
-import type { ReceivedMessage } from '../driver/types.js';
-import type { Event } from '../event/types.js';
+import type { ReceivedMessage, StagedOutput } from '../driver/types.js';
+import type { Event, EventInput } from '../event/types.js';
 
 /**
  * What a handler (or an async-iteration loop) gets with each event. Settling is
@@ -23,6 +23,15 @@ export interface DeliveryContext {
   deadLetter(reason: string): Promise<void>;
   /** Extends the event's lease (visibility timeout) by `ms` from now. A no-op where leases do not exist. */
   extendLease(ms: number): Promise<void>;
+  /**
+   * Sends events to `topic` as part of handling this one (consume-transform-produce). They are
+   * published only if the handler succeeds, before the event is acknowledged (a failed publish
+   * is a failed attempt), and discarded if it fails. Where the broker commits consumption and
+   * production atomically (Kafka, delivery "exactly-once": one transaction with the consumed
+   * offset), they become visible exactly once, together with the acknowledgement. Resolves once
+   * the events are validated and queued; rejects with InvalidEventError / EventTooLargeError.
+   */
+  send(topic: string, events: EventInput | Event | readonly (EventInput | Event)[]): Promise<void>;
 }
 
 /** An event delivered through async iteration: the same contract as {@link DeliveryContext}. */
@@ -38,6 +47,8 @@ export class InFlight {
   leaseUntil = 0;
   /** A nack requested by the handler on a broker without native nack: retried in place. */
   nackDelayMs: number | undefined;
+  /** Events the current attempt sent with ctx.send (published on success, dropped on failure). */
+  outputs: StagedOutput[] | undefined;
 
   constructor(readonly message: ReceivedMessage) {}
 

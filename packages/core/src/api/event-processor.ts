@@ -1,4 +1,5 @@
-import { EventPortError } from '../errors/errors.js';
+import type { StagedOutput } from '../driver/types.js';
+import { ClosedError, EventPortError } from '../errors/errors.js';
 import type { Event } from '../event/types.js';
 import { idempotencyKey, type IdempotencyStore } from '../idempotency/store.js';
 import { backoffDelay } from '../portable/backoff.js';
@@ -6,6 +7,7 @@ import { sleep } from '../portable/sleep.js';
 import type { ConsumerStats, EngineDeps } from './consumer-engine.js';
 import type { DeliveryContext, InFlight } from './delivery.js';
 import { HandlerContext, type ContextShared } from './delivery-context.js';
+import type { Producer } from './producer.js';
 
 /** A handler: resolve = ack; throw = retry per policy, then dead-letter. */
 export type Handler = (event: Event, ctx: DeliveryContext) => unknown;
@@ -21,6 +23,9 @@ export type Handler = (event: Event, ctx: DeliveryContext) => unknown;
  */
 export class EventProcessor {
   private readonly claims = new Map<string, Promise<void>>();
+  /** Idempotency keys of events whose staged outputs await their transaction (see publishAndAck). */
+  private readonly committing = new Set<string>();
+  private readonly producers = new Map<string, Producer>();
   private readonly shared: ContextShared;
 
   constructor(
@@ -29,7 +34,21 @@ export class EventProcessor {
     private readonly stats: ConsumerStats,
     private readonly hardStop: AbortSignal,
   ) {
-    this.shared = { settler: deps.settler, receiver: deps.receiver, retry: deps.options.retry, signal: hardStop, stats };
+    this.shared = {
+      settler: deps.settler,
+      receiver: deps.receiver,
+      retry: deps.options.retry,
+      signal: hardStop,
+      stats,
+      maxEventSize: deps.maxEventSize ?? Number.POSITIVE_INFINITY,
+      publishAndAck: (rec, beforeAck) => this.publishAndAck(rec, beforeAck),
+    };
+  }
+
+  /** Closes the producers that published ctx.send events. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.producers.values()].map((p) => p.close()));
+    this.producers.clear();
   }
 
   /** Processes one delivery; returns a promise only when work remains asynchronous. */
@@ -46,7 +65,9 @@ export class EventProcessor {
     let release!: () => void;
     this.claims.set(key, new Promise<void>((resolve) => (release = resolve)));
     try {
-      if (await store.has(key)) {
+      // An event whose outputs are being committed in a transaction is done unless that
+      // transaction fails, and then its input is read again: this copy can be skipped either way.
+      if (this.committing.has(key) || (await store.has(key))) {
         this.stats.duplicatesSkipped++;
         await this.deps.settler.ack(rec);
         return;
@@ -61,6 +82,7 @@ export class EventProcessor {
   private attempt(rec: InFlight, beforeAck: (() => unknown) | undefined): Promise<void> | undefined {
     const { tracing, system, topic } = this.deps;
     const event = rec.message.event;
+    rec.outputs = undefined;
     const ctx = new HandlerContext(this.shared, rec, beforeAck);
     if (tracing.enabled) {
       return this.settleAfter(rec, tracing.process(system, topic, event, async () => this.handler(event, ctx)), beforeAck);
@@ -86,6 +108,13 @@ export class EventProcessor {
 
   private onSuccess(rec: InFlight, beforeAck: (() => unknown) | undefined): Promise<void> | undefined {
     if (rec.nackDelayMs !== undefined) return this.onFailure(rec, undefined, beforeAck);
+    if (rec.outputs !== undefined) {
+      return this.publishAndAck(rec, beforeAck).then(
+        () => void this.stats.handled++,
+        (err: unknown) =>
+          this.onFailure(rec, err ?? new Error('publishing ctx.send events failed'), beforeAck),
+      );
+    }
     this.stats.handled++;
     if (rec.settled || this.deps.options.delivery === 'at-most-once') return undefined;
     // The ack is not awaited: acks are batched per event-loop turn and the settler's flush()
@@ -95,6 +124,50 @@ export class EventProcessor {
       return undefined;
     }
     return Promise.resolve(beforeAck()).then(() => void this.deps.settler.ack(rec));
+  }
+
+  /**
+   * Publishes what the handler sent with ctx.send, then records (idempotent consumer) and acks.
+   * A receiver with `stage` takes the outputs into the transaction that will commit this event's
+   * offset; the idempotency record waits for that commit (a crash before it makes the input come
+   * back and the handler run again, its outputs then written once). Otherwise the outputs are sent
+   * with producers, and a failure rejects (the attempt failed; nothing is acked).
+   */
+  private async publishAndAck(rec: InFlight, beforeAck: (() => unknown) | undefined): Promise<void> {
+    const outputs = rec.outputs ?? [];
+    rec.outputs = undefined;
+    const { receiver, settler, options, logger, topic } = this.deps;
+    if (receiver.stage !== undefined && outputs.length > 0) {
+      const committed = receiver.stage(rec.message, outputs);
+      if (rec.settled || options.delivery === 'at-most-once') return;
+      if (beforeAck !== undefined) {
+        const key = idempotencyKey(rec.message.event);
+        this.committing.add(key);
+        void committed
+          .then((ok) => (ok ? beforeAck() : undefined))
+          .catch((err: unknown) => logger.warn('recording a processed event failed', { topic, error: err }))
+          .finally(() => this.committing.delete(key));
+      }
+      void settler.ack(rec);
+      return;
+    }
+    await Promise.all(outputs.map((o) => this.producerFor(o).send(o.events)));
+    if (rec.settled || options.delivery === 'at-most-once') return;
+    await beforeAck?.();
+    void settler.ack(rec);
+  }
+
+  private producerFor(output: StagedOutput): Producer {
+    let producer = this.producers.get(output.topic);
+    if (producer === undefined) {
+      const open = this.deps.openProducer;
+      if (open === undefined) {
+        throw new ClosedError(`ctx.send to "${output.topic}" (no producer available to this consumer)`);
+      }
+      producer = open(output.topic);
+      this.producers.set(output.topic, producer);
+    }
+    return producer;
   }
 
   /** `failure` undefined = the handler asked for a nack (on a broker without native nack). */

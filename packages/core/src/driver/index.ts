@@ -13,6 +13,7 @@ export type {
   ReceiverOptions,
   SendOutcome,
   SenderOptions,
+  StagedOutput,
   StartPosition,
   TopicOptions,
 } from './types.js';

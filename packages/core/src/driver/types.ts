@@ -106,6 +106,17 @@ export interface ReceiverOptions {
   readonly orderedByKey: boolean;
   /** Native dead-lettering, when the broker declares dead-letter as native. */
   readonly deadLetter?: { readonly topic: string; readonly maxDeliveries: number };
+  /**
+   * The consumer's delivery mode (absent: at-least-once). Drivers may settle differently by it,
+   * e.g. commit a batch before handing it out (at-most-once) or in transactions (exactly-once).
+   */
+  readonly delivery?: 'at-most-once' | 'at-least-once' | 'exactly-once';
+}
+
+/** Events a handler sent with `ctx.send` while handling one message, for one topic. */
+export interface StagedOutput {
+  readonly topic: string;
+  readonly events: readonly Event[];
 }
 
 /** A message as received; the portable layer turns it into a delivery context. */
@@ -143,6 +154,15 @@ export interface DriverReceiver {
   extendLease?(message: ReceivedMessage, ms: number): Promise<void>;
   /** Commits the next offset to read for a partition (offset settlement). Never moves backwards. */
   commit?(partition: string, nextOffset: number): Promise<void>;
+  /**
+   * Takes the events a handler sent with `ctx.send` while handling `message`, to be written
+   * atomically with the commit that passes `message` (Kafka: one transaction with the consumed
+   * offsets). Returns at once; the promise resolves true once they are committed, false when they
+   * were dropped (the partition was revoked, the receiver closed); it never rejects. Present only
+   * on receivers that commit outputs with their input; elsewhere the portable layer sends them
+   * with a producer before the ack.
+   */
+  stage?(message: ReceivedMessage, outputs: readonly StagedOutput[]): Promise<boolean>;
   /** Stops fetching and releases the receiver; unsettled messages become available again. Idempotent. */
   close(): Promise<void>;
 }

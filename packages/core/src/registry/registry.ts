@@ -47,9 +47,11 @@ export async function createDriver(target: string | URL | ConnectOptions): Promi
   let scheme: string;
   let options: Record<string, unknown> = {};
   if (typeof target === 'string' || target instanceof URL) {
-    url = parseUrl(target);
+    const parsed = parseUrl(target);
+    url = parsed.url;
     scheme = url.protocol.slice(0, -1).toLowerCase();
     for (const [k, v] of url.searchParams) options[k] = v;
+    if (parsed.hosts !== undefined && options.hosts === undefined) options.hosts = parsed.hosts;
   } else if (target !== null && typeof target === 'object' && typeof target.kind === 'string') {
     scheme = target.kind.toLowerCase();
     options = { ...target };
@@ -61,15 +63,38 @@ export async function createDriver(target: string | URL | ConnectOptions): Promi
   return factory.create(url, options);
 }
 
-function parseUrl(target: string | URL): URL {
-  if (target instanceof URL) return target;
+function parseUrl(target: string | URL): { url: URL; hosts?: string } {
+  if (target instanceof URL) return { url: target };
   if (typeof target !== 'string' || target.trim() === '') {
     throw new ConfigError('url', 'expected a broker URL such as memory:// or kafka://127.0.0.1:9092');
   }
   try {
-    return new URL(target);
+    return { url: new URL(target) };
   } catch (err) {
+    const multi = parseMultiHost(target);
+    if (multi !== undefined) return multi;
     throw new ConfigError('url', `"${redactSecrets(target)}" is not a valid URL`, { cause: err });
+  }
+}
+
+/**
+ * A multi-host URL, `scheme://[userinfo@]h1:p1,h2:p2[/path][?query]` (Kafka bootstrap servers),
+ * which WHATWG URLs reject: the URL keeps the first host, and the whole comma-separated list is
+ * handed to the factory as the `hosts` option.
+ */
+function parseMultiHost(target: string): { url: URL; hosts: string } | undefined {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)(?:([^@/?#]*)@)?([^/?#@]*,[^/?#@]*)(.*)$/i.exec(target);
+  if (m === null) return undefined;
+  const hosts = m[3]!
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
+  if (hosts.length === 0) return undefined;
+  try {
+    const url = new URL(`${m[1]}${m[2] !== undefined ? `${m[2]}@` : ''}${hosts[0]}${m[4]}`);
+    return { url, hosts: hosts.join(',') };
+  } catch {
+    return undefined;
   }
 }
 

@@ -14,11 +14,23 @@ export type { ProducerOptions, ConsumerOptions, DeliveryMode } from './api/optio
 export type { StartPosition } from './driver/types.js';
 export { createEvent } from './event/create-event.js';
 export type { Event, EventInput, ExtensionValue } from './event/types.js';
-export { GUARANTEES, GUARANTEE_NAMES, isGuarantee, type Guarantee, type Capability, type SupportLevel } from './guarantees/vocabulary.js';
+export {
+  GUARANTEES,
+  GUARANTEE_NAMES,
+  isGuarantee,
+  type Guarantee,
+  type Capability,
+  type SupportLevel,
+} from './guarantees/vocabulary.js';
 export { CapabilityReport } from './guarantees/capability-report.js';
 export * from './errors/errors.js';
 export { redactSecrets } from './errors/redact.js';
-export { registerDriver, registeredSchemes, KNOWN_ADAPTERS, type ConnectOptions } from './registry/registry.js';
+export {
+  registerDriver,
+  registeredSchemes,
+  KNOWN_ADAPTERS,
+  type ConnectOptions,
+} from './registry/registry.js';
 export { type IdempotencyStore, MemoryIdempotencyStore, idempotencyKey } from './idempotency/store.js';
 export { FileIdempotencyStore } from './idempotency/file-store.js';
 export { type RetryPolicy, type RetryOptions, backoffDelay, DEFAULT_RETRY } from './portable/backoff.js';

@@ -3,9 +3,15 @@ import { CapabilityReport } from '@eventport/core/driver';
 /** What the embedded broker honours. It is the reference: nearly everything is native. */
 export function memoryCapabilities(maxEventSize: number, faulty: boolean): CapabilityReport {
   return new CapabilityReport('memory', faulty ? 'faulty' : 'default', {
-    'publish.at-most-once': { level: 'native', detail: 'in-process append; at-most-once sends are not retried' },
+    'publish.at-most-once': {
+      level: 'native',
+      detail: 'in-process append; at-most-once sends are not retried',
+    },
     'publish.at-least-once': { level: 'native', detail: 'the append is synchronous and acknowledged' },
-    'publish.idempotent': { level: 'native', detail: 'resends with the same source+id within 5 minutes are dropped' },
+    'publish.idempotent': {
+      level: 'native',
+      detail: 'resends with the same source+id within 5 minutes are dropped',
+    },
     'consume.at-most-once': { level: 'emulated', detail: 'EventPort acknowledges before the handler runs' },
     'consume.at-least-once': { level: 'native', detail: 'leases: unacknowledged events are redelivered' },
     'consume.exactly-once': {
@@ -20,7 +26,10 @@ export function memoryCapabilities(maxEventSize: number, faulty: boolean): Capab
     'redelivery-delay': { level: 'native', detail: 'nack with delay; the event is invisible until then' },
     'dead-letter': { level: 'native', detail: 'moved to the dead-letter topic with reason and attempts' },
     replay: { level: 'native', detail: 'a group can start at the earliest record, an offset or a time' },
-    retention: { level: 'native', detail: 'records are kept after consumption until retentionMs (default forever)' },
+    retention: {
+      level: 'native',
+      detail: 'records are kept after consumption until retentionMs (default forever)',
+    },
     'delayed-delivery': { level: 'native', detail: 'the record is appended when its delay has passed' },
     'batch.publish': { level: 'native', detail: 'a batch is appended in one call' },
     'batch.consume': { level: 'native', detail: 'receivers take up to maxInFlight events per call' },

@@ -25,21 +25,37 @@ export interface MemoryConfig {
   readonly faults: MemoryFaults;
 }
 
-const KNOWN = ['name', 'partitions', 'maxEventSize', 'autoCreateTopics', 'retentionMs', 'faults', 'fault', 'faultEvery'];
+const KNOWN = [
+  'name',
+  'partitions',
+  'maxEventSize',
+  'autoCreateTopics',
+  'retentionMs',
+  'faults',
+  'fault',
+  'faultEvery',
+];
 
 /** Validates URL/options. @throws ConfigError naming the bad option. */
-export function parseMemoryConfig(url: URL | undefined, options: Readonly<Record<string, unknown>>): MemoryConfig {
+export function parseMemoryConfig(
+  url: URL | undefined,
+  options: Readonly<Record<string, unknown>>,
+): MemoryConfig {
   for (const k of Object.keys(options)) {
     if (!KNOWN.includes(k)) throw new ConfigError(k, `unknown memory:// option; known: ${KNOWN.join(', ')}`);
   }
-  const fromUrl = url !== undefined ? decodeURIComponent(url.hostname || url.pathname.replace(/^\/+/, '')) : '';
+  const fromUrl =
+    url !== undefined ? decodeURIComponent(url.hostname || url.pathname.replace(/^\/+/, '')) : '';
   const name = String(options.name ?? (fromUrl || 'default'));
   return {
     name,
     partitions: int(options.partitions, 4, 'partitions', 1, 1024),
     maxEventSize: int(options.maxEventSize, 1024 * 1024, 'maxEventSize', 1, Number.MAX_SAFE_INTEGER),
     autoCreateTopics: bool(options.autoCreateTopics, true, 'autoCreateTopics'),
-    retentionMs: options.retentionMs === undefined ? Infinity : int(options.retentionMs, 0, 'retentionMs', 1, Number.MAX_SAFE_INTEGER),
+    retentionMs:
+      options.retentionMs === undefined
+        ? Infinity
+        : int(options.retentionMs, 0, 'retentionMs', 1, Number.MAX_SAFE_INTEGER),
     faults: parseFaults(options.faults ?? options.fault, options.faultEvery),
   };
 }

@@ -26,7 +26,10 @@ export function parseFaults(value: unknown, every: unknown): MemoryFaults {
   const n = every === undefined ? 10 : Number(every);
   if (!Number.isInteger(n) || n < 1) throw new ConfigError('faultEvery', 'must be an integer >= 1');
   const faults: Record<string, number | boolean> = {};
-  for (const name of String(value).split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const name of String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (!(FAULT_NAMES as readonly string[]).includes(name)) {
       throw new ConfigError('fault', `unknown fault "${name}"; known: ${FAULT_NAMES.join(', ')}`);
     }

@@ -65,7 +65,12 @@ export class Group {
     readonly name: string,
     from: StartPosition,
     settings: GroupSettings,
-    private readonly deadLetterSink: (record: StoredRecord, reason: string, attempts: number, topic: string) => void,
+    private readonly deadLetterSink: (
+      record: StoredRecord,
+      reason: string,
+      attempts: number,
+      topic: string,
+    ) => void,
   ) {
     this.settings = settings;
     this.cursors = topic.partitions.map((p) => startOffset(p, from));
@@ -82,7 +87,7 @@ export class Group {
       this.push(out, p.record, p.delivered, now);
     }
     const n = this.cursors.length;
-    for (let scanned = 0; out.length < max && scanned < n; ) {
+    for (let scanned = 0; out.length < max && scanned < n;) {
       const p = this.topic.partitions[this.rr]!;
       const cursor = Math.max(this.cursors[this.rr]!, p.base);
       if (cursor >= p.end) {
@@ -236,7 +241,10 @@ export class Group {
   }
 }
 
-function startOffset(p: { base: number; end: number; offsetForTime(t: number): number }, from: StartPosition): number {
+function startOffset(
+  p: { base: number; end: number; offsetForTime(t: number): number },
+  from: StartPosition,
+): number {
   if (from === 'earliest') return p.base;
   if (from === 'latest') return p.end;
   if ('offset' in from) return Math.max(p.base, Math.min(from.offset, p.end));

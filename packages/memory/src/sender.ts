@@ -40,7 +40,10 @@ export class MemorySender implements DriverSender {
         out[i] = { ok: true, receipt: {} };
       } else {
         const r = topic.append(event, this.idempotent);
-        out[i] = { ok: true, receipt: { partition: String(r.partition), offset: r.offset, duplicate: r.duplicate } };
+        out[i] = {
+          ok: true,
+          receipt: { partition: String(r.partition), offset: r.offset, duplicate: r.duplicate },
+        };
       }
     }
     return Promise.resolve(out);

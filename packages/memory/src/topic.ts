@@ -69,11 +69,16 @@ export class Topic {
   }
 
   /** Appends an event; same-key events always land in the same partition. */
-  append(event: Event, idempotent: boolean, now = Date.now()): { partition: number; offset: number; duplicate: boolean } {
+  append(
+    event: Event,
+    idempotent: boolean,
+    now = Date.now(),
+  ): { partition: number; offset: number; duplicate: boolean } {
     const dedupeKey = idempotent ? `${event.source}\u0000${event.id}` : undefined;
     if (dedupeKey !== undefined) {
       const seen = this.dedupe.get(dedupeKey);
-      if (seen !== undefined && now - seen.at < DEDUPE_WINDOW_MS) return { partition: seen.partition, offset: seen.offset, duplicate: true };
+      if (seen !== undefined && now - seen.at < DEDUPE_WINDOW_MS)
+        return { partition: seen.partition, offset: seen.offset, duplicate: true };
     }
     const p = this.partitions[this.partitionFor(event.key)]!;
     if (this.retentionMs !== Infinity && now - this.lastTrim >= Math.min(this.retentionMs / 10, 1_000)) {

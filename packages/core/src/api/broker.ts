@@ -5,7 +5,12 @@ import type { IdempotencyStore } from '../idempotency/store.js';
 import { consoleLogger, type Logger } from '../logging/logger.js';
 import type { Tracing } from '../tracing/otel.js';
 import { Consumer, defaultStore } from './consumer.js';
-import { resolveConsumerOptions, resolveProducerOptions, type ConsumerOptions, type ProducerOptions } from './options.js';
+import {
+  resolveConsumerOptions,
+  resolveProducerOptions,
+  type ConsumerOptions,
+  type ProducerOptions,
+} from './options.js';
 import { Producer } from './producer.js';
 import type { Subscription } from './subscription.js';
 
@@ -82,7 +87,8 @@ export class Broker {
   /** Creates a topic (administration). */
   async createTopic(topic: string, options?: { partitions?: number }): Promise<void> {
     this.assertOpen();
-    if (this.driver.createTopic === undefined) throw new ClosedError(`topic administration on ${this.driver.name}`);
+    if (this.driver.createTopic === undefined)
+      throw new ClosedError(`topic administration on ${this.driver.name}`);
     await this.driver.createTopic(topic, options);
   }
 

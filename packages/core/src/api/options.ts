@@ -44,7 +44,13 @@ export function resolveProducerOptions(topic: string, o: ProducerOptions = {}): 
     retry:
       delivery === 'at-most-once'
         ? resolveRetry({ ...o.retry, attempts: 1 })
-        : resolveRetry(o.retry, { attempts: 8, backoff: 'exponential', initialDelayMs: 100, maxDelayMs: 5_000, jitter: 0.2 }),
+        : resolveRetry(o.retry, {
+            attempts: 8,
+            backoff: 'exponential',
+            initialDelayMs: 100,
+            maxDelayMs: 5_000,
+            jitter: 0.2,
+          }),
   });
 }
 
@@ -102,7 +108,8 @@ export function resolveConsumerOptions(topic: string, o: ConsumerOptions = {}): 
   }
   const concurrency = positiveInt(o.concurrency ?? 16, 'concurrency');
   const group = o.group ?? 'default';
-  if (typeof group !== 'string' || group.length === 0) throw new ConfigError('group', 'must be a non-empty string');
+  if (typeof group !== 'string' || group.length === 0)
+    throw new ConfigError('group', 'must be a non-empty string');
   const deadLetter = o.deadLetter === undefined ? `${topic}.dlq` : o.deadLetter;
   if (deadLetter !== false) checkTopic(deadLetter, 'deadLetter');
   const required = [...(o.require ?? []), `consume.${delivery}`];
@@ -123,14 +130,17 @@ export function resolveConsumerOptions(topic: string, o: ConsumerOptions = {}): 
 
 function mode(v: unknown, name: string): DeliveryMode {
   if (v === undefined) return 'at-least-once';
-  if (!MODES.includes(v as DeliveryMode)) throw new ConfigError(name, `must be one of ${MODES.join(', ')}, got ${String(v)}`);
+  if (!MODES.includes(v as DeliveryMode))
+    throw new ConfigError(name, `must be one of ${MODES.join(', ')}, got ${String(v)}`);
   return v as DeliveryMode;
 }
 
 function checkTopic(topic: unknown, name = 'topic'): void {
-  if (typeof topic !== 'string' || topic.length === 0) throw new ConfigError(name, 'must be a non-empty string');
+  if (typeof topic !== 'string' || topic.length === 0)
+    throw new ConfigError(name, 'must be a non-empty string');
   if (topic.length > 249) throw new ConfigError(name, 'must be at most 249 characters');
-  if (!/^[A-Za-z0-9._~-]+$/.test(topic)) throw new ConfigError(name, `"${topic}" may only contain letters, digits and . _ ~ -`);
+  if (!/^[A-Za-z0-9._~-]+$/.test(topic))
+    throw new ConfigError(name, `"${topic}" may only contain letters, digits and . _ ~ -`);
 }
 
 function checkFrom(from: StartPosition): StartPosition {
@@ -143,11 +153,13 @@ function checkFrom(from: StartPosition): StartPosition {
 }
 
 function positiveInt(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(name, `must be an integer >= 1, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new ConfigError(name, `must be an integer >= 1, got ${String(v)}`);
   return v;
 }
 
 function nonNegative(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !(v >= 0)) throw new ConfigError(name, `must be a number >= 0, got ${String(v)}`);
+  if (typeof v !== 'number' || !(v >= 0))
+    throw new ConfigError(name, `must be a number >= 0, got ${String(v)}`);
   return v;
 }

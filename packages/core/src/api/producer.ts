@@ -57,7 +57,12 @@ export class Producer {
     this.delayedDelivery = driver.capabilities.supports('delayed-delivery');
     const sender = driver.openSender(topic, { idempotent: options.delivery === 'exactly-once' });
     sender.catch(() => undefined); // surfaced by the first send
-    this.batcher = new SendBatcher(topic, sender, options, tracing.enabled ? (batch) => this.traceEnd(batch) : undefined);
+    this.batcher = new SendBatcher(
+      topic,
+      sender,
+      options,
+      tracing.enabled ? (batch) => this.traceEnd(batch) : undefined,
+    );
   }
 
   /** Sends one event; resolves with its receipt once the broker acknowledged it. */
@@ -68,7 +73,10 @@ export class Producer {
    * final failure (the other events are still sent — check the broker, or resend: ids are kept).
    */
   send(events: readonly (EventInput | Event)[], options?: SendOptions): Promise<Receipt[]>;
-  send(input: EventInput | Event | readonly (EventInput | Event)[], options: SendOptions = {}): Promise<Receipt | Receipt[]> {
+  send(
+    input: EventInput | Event | readonly (EventInput | Event)[],
+    options: SendOptions = {},
+  ): Promise<Receipt | Receipt[]> {
     if (this.closed) return Promise.reject(new ClosedError(`producer for "${this.topic}"`));
     let prepared: Prepared[];
     try {
@@ -101,12 +109,17 @@ export class Producer {
     if (delayMs !== undefined) {
       if (!(delayMs >= 0)) throw new ConfigError('delayMs', 'must be a number >= 0');
       if (!this.delayedDelivery) {
-        throw new ConfigError('delayMs', `${this.driver.capabilities.label} does not support delayed delivery`);
+        throw new ConfigError(
+          'delayMs',
+          `${this.driver.capabilities.label} does not support delayed delivery`,
+        );
       }
       const limit = this.driver.capabilities.get('delayed-delivery').limit;
-      if (limit !== undefined && delayMs > limit) throw new ConfigError('delayMs', `must be at most ${limit} ms on this broker`);
+      if (limit !== undefined && delayMs > limit)
+        throw new ConfigError('delayMs', `must be at most ${limit} ms on this broker`);
     }
-    if (!this.tracing.enabled) return { outgoing: delayMs === undefined ? { event } : { event, delayMs }, size };
+    if (!this.tracing.enabled)
+      return { outgoing: delayMs === undefined ? { event } : { event, delayMs }, size };
     const traced = this.tracing.startSend(this.driver.name, this.topic, event);
     const sent = traced.event;
     const outgoing: OutgoingEvent = delayMs === undefined ? { event: sent } : { event: sent, delayMs };

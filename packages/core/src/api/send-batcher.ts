@@ -81,7 +81,8 @@ export class SendBatcher {
         this.queuedBytes += size;
       }
       if (items.length === 0) resolve([]);
-      else if (this.queue.length >= this.options.maxEvents || this.queuedBytes >= this.options.maxBytes) this.kick();
+      else if (this.queue.length >= this.options.maxEvents || this.queuedBytes >= this.options.maxBytes)
+        this.kick();
       else this.schedule();
     });
   }
@@ -173,7 +174,10 @@ export class SendBatcher {
         const p = remaining[i]!;
         const o = outcomes[i];
         if (o === undefined) {
-          this.fail(p, new BrokerUnavailableError(`driver returned no outcome for event ${p.outgoing.event.id}`));
+          this.fail(
+            p,
+            new BrokerUnavailableError(`driver returned no outcome for event ${p.outgoing.event.id}`),
+          );
         } else if (o.ok) {
           const r = o.receipt;
           p.call.succeed(p.index, {
@@ -196,9 +200,12 @@ export class SendBatcher {
 
   private finalError(err: unknown, attempts: number): unknown {
     if (err instanceof EventPortError && err.retryable && attempts > 1) {
-      return new BrokerUnavailableError(`send to "${this.topic}" failed after ${attempts} attempts: ${err.message}`, {
-        cause: err,
-      });
+      return new BrokerUnavailableError(
+        `send to "${this.topic}" failed after ${attempts} attempts: ${err.message}`,
+        {
+          cause: err,
+        },
+      );
     }
     return err;
   }

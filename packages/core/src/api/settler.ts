@@ -41,7 +41,8 @@ export class Settler {
   /** Registers a received message (offset receivers: before any settle, in offset order). */
   track(rec: InFlight): void {
     const { partition, offset } = rec.message;
-    if (this.tracker !== undefined && partition !== undefined && offset !== undefined) this.tracker.track(partition, offset);
+    if (this.tracker !== undefined && partition !== undefined && offset !== undefined)
+      this.tracker.track(partition, offset);
   }
 
   ack(rec: InFlight): Promise<void> {
@@ -73,7 +74,11 @@ export class Settler {
     if (rec.settled) return;
     const { deadLetter, nativeDeadLetter, logger, topic } = this.options;
     if (deadLetter === false) {
-      logger.error(`dropping event after ${rec.attempt} attempts (dead-lettering is off)`, { topic, id: rec.message.event.id, reason });
+      logger.error(`dropping event after ${rec.attempt} attempts (dead-lettering is off)`, {
+        topic,
+        id: rec.message.event.id,
+        reason,
+      });
       return this.ack(rec);
     }
     if (nativeDeadLetter && this.receiver.deadLetter !== undefined) {
@@ -97,7 +102,8 @@ export class Settler {
   private complete(message: ReceivedMessage): Promise<void> {
     if (this.tracker !== undefined) {
       const { partition, offset } = message;
-      if (partition === undefined || offset === undefined || this.receiver.commit === undefined) return Promise.resolve();
+      if (partition === undefined || offset === undefined || this.receiver.commit === undefined)
+        return Promise.resolve();
       const next = this.tracker.settle(partition, offset);
       if (next === undefined) return Promise.resolve();
       return this.watch(this.receiver.commit(partition, next), 'commit');
@@ -117,7 +123,10 @@ export class Settler {
   /** Tracks an operation for `flush`; logs (does not throw) failures: the broker will redeliver. */
   private watch(op: Promise<void>, what: string): Promise<void> {
     const p = op.catch((err: unknown) => {
-      this.options.logger.warn(`${what} failed; the event will be redelivered`, { topic: this.options.topic, error: err });
+      this.options.logger.warn(`${what} failed; the event will be redelivered`, {
+        topic: this.options.topic,
+        error: err,
+      });
     });
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));

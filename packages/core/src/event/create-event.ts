@@ -27,7 +27,10 @@ export function createEvent(input: EventInput | Event): Event {
   const source = requiredString(input, 'source');
   const id = input.id === undefined ? randomUUID() : requiredString(input, 'id');
   if (input.specversion !== undefined && input.specversion !== '1.0') {
-    throw new InvalidEventError('specversion', `only CloudEvents 1.0 is supported, got ${String(input.specversion)}`);
+    throw new InvalidEventError(
+      'specversion',
+      `only CloudEvents 1.0 is supported, got ${String(input.specversion)}`,
+    );
   }
   return new FrozenEvent({
     id,
@@ -77,7 +80,8 @@ function normaliseTime(time: Date | string | undefined): string {
   if (typeof time === 'string' && !/^\d{4}-\d{2}-\d{2}T/.test(time)) {
     throw new InvalidEventError('time', `"${time}" is not an RFC 3339 timestamp`);
   }
-  if (Number.isNaN(date.getTime())) throw new InvalidEventError('time', `"${String(time)}" is not a valid time`);
+  if (Number.isNaN(date.getTime()))
+    throw new InvalidEventError('time', `"${String(time)}" is not a valid time`);
   return typeof time === 'string' ? time : date.toISOString();
 }
 

@@ -10,7 +10,7 @@ export class FrozenEvent implements Event {
   readonly id: string;
   readonly source: string;
   readonly type: string;
-  readonly specversion: '1.0' = '1.0';
+  readonly specversion = '1.0' as const;
   readonly time: string | undefined;
   readonly subject: string | undefined;
   readonly datacontenttype: string | undefined;

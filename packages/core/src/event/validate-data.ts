@@ -42,7 +42,10 @@ function walk(value: unknown, path: string, ancestors: Set<object>): void {
   const proto = Object.getPrototypeOf(obj) as unknown;
   const isArray = Array.isArray(obj);
   if (!isArray && proto !== Object.prototype && proto !== null) {
-    throw bad(path, `instances of ${(obj.constructor as { name?: string } | undefined)?.name ?? 'a class'} are not serialisable`);
+    throw bad(
+      path,
+      `instances of ${(obj.constructor as { name?: string } | undefined)?.name ?? 'a class'} are not serialisable`,
+    );
   }
   ancestors.add(obj);
   if (isArray) {

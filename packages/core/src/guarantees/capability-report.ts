@@ -18,10 +18,12 @@ export class CapabilityReport {
     entries: Record<Guarantee, Capability>,
   ) {
     for (const name of GUARANTEE_NAMES) {
-      if (entries[name] === undefined) throw new ConfigError('capabilities', `${broker} does not declare ${name}`);
+      if (entries[name] === undefined)
+        throw new ConfigError('capabilities', `${broker} does not declare ${name}`);
     }
     for (const name of Object.keys(entries)) {
-      if (!isGuarantee(name)) throw new ConfigError('capabilities', `${broker} declares unknown guarantee ${name}`);
+      if (!isGuarantee(name))
+        throw new ConfigError('capabilities', `${broker} declares unknown guarantee ${name}`);
     }
     this.entries = Object.freeze({ ...entries });
     Object.freeze(this);

@@ -23,7 +23,10 @@ export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
 });
 
 /** Fills defaults and validates. @throws ConfigError naming the bad option. */
-export function resolveRetry(options: RetryOptions | undefined, base: RetryPolicy = DEFAULT_RETRY): RetryPolicy {
+export function resolveRetry(
+  options: RetryOptions | undefined,
+  base: RetryPolicy = DEFAULT_RETRY,
+): RetryPolicy {
   const p: RetryPolicy = { ...base, ...stripUndefined(options ?? {}) };
   if (!Number.isInteger(p.attempts) || p.attempts < 1) {
     throw new ConfigError('retry.attempts', `must be an integer >= 1, got ${String(p.attempts)}`);
@@ -32,7 +35,8 @@ export function resolveRetry(options: RetryOptions | undefined, base: RetryPolic
     throw new ConfigError('retry.backoff', `must be "exponential" or "fixed", got ${String(p.backoff)}`);
   }
   for (const k of ['initialDelayMs', 'maxDelayMs'] as const) {
-    if (typeof p[k] !== 'number' || !(p[k] >= 0)) throw new ConfigError(`retry.${k}`, 'must be a number >= 0');
+    if (typeof p[k] !== 'number' || !(p[k] >= 0))
+      throw new ConfigError(`retry.${k}`, 'must be a number >= 0');
   }
   if (typeof p.jitter !== 'number' || p.jitter < 0 || p.jitter > 1) {
     throw new ConfigError('retry.jitter', 'must be between 0 and 1');
@@ -45,7 +49,11 @@ export function resolveRetry(options: RetryOptions | undefined, base: RetryPolic
  * Exponential: initial * 2^(attempt-1), capped at maxDelayMs, then reduced by up to
  * `jitter` of itself at random. Pure given `random`.
  */
-export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  policy: RetryPolicy,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const exp = policy.backoff === 'exponential' ? Math.pow(2, Math.max(0, attempt - 1)) : 1;
   const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * exp);
   return Math.round(base * (1 - policy.jitter * random()));

@@ -60,7 +60,10 @@ function otelTracing(api: OtelApi): Tracing {
         const carrier: Record<string, string> = {};
         api.propagation.inject(api.trace.setSpan(api.context.active(), span), carrier);
         if (carrier[TRACEPARENT] !== undefined) {
-          const ext: Record<string, string | number | boolean> = { ...event.extensions, traceparent: carrier[TRACEPARENT] };
+          const ext: Record<string, string | number | boolean> = {
+            ...event.extensions,
+            traceparent: carrier[TRACEPARENT],
+          };
           if (carrier[TRACESTATE] !== undefined) ext[TRACESTATE] = carrier[TRACESTATE];
           out = createEvent({ ...event, extensions: ext });
         }

@@ -35,7 +35,7 @@ export function progressReporter(stdout: Out, stderr: Out, tty: boolean): (e: Pr
   return (e) => {
     if (e.type === 'start') {
       label = e.label;
-      width = Math.max(10, Math.min(30, (stderr.columns ?? 80) - 60));
+      width = Math.max(10, Math.min(30, (stderr.columns ?? 80) - 50));
       println(stdout, `conformance of ${e.label}: ${e.total} checks`);
       if (tty) bar(0, e.total, '');
     } else if (e.type === 'check-start') {

@@ -82,9 +82,7 @@ export class KafkaDriver implements Driver {
   async openReceiver(topic: string, options: ReceiverOptions): Promise<DriverReceiver> {
     this.assertOpen();
     await this.ensureTopic(topic);
-    const delivery =
-      (options as { delivery?: 'at-most-once' | 'at-least-once' | 'exactly-once' }).delivery ??
-      'at-least-once';
+    const delivery = options.delivery ?? 'at-least-once';
     const transactionalId =
       delivery === 'exactly-once'
         ? `${this.config.transactionalIdPrefix}.${options.group}.${topic}.${this.instanceId}.${++this.transactional}`

@@ -1,3 +1,4 @@
+import kafkajs from 'kafkajs';
 import type {
   Admin,
   Consumer,
@@ -17,6 +18,7 @@ import {
   type ReceiverOptions,
 } from '@eventport/core/driver';
 import type { Event, Logger } from '@eventport/core';
+import { subscriptionAwareAssigner } from './assigner.js';
 import { decodeRecord, encodeRecord } from './codec.js';
 import type { KafkaConfig } from './config.js';
 import { isFenced, isStaleGeneration, mapKafkaError } from './errors.js';
@@ -114,6 +116,8 @@ export class KafkaReceiver implements DriverReceiver {
   private readonly highWater: number;
   private readonly lowWater: number;
   private readonly knownOutputTopics = new Set<string>();
+  private pauses = 0;
+  private resumes = 0;
 
   private constructor(private readonly deps: ReceiverDeps) {
     const { kafka, config, topic, options } = deps;
@@ -123,6 +127,7 @@ export class KafkaReceiver implements DriverReceiver {
     this.lowWater = Math.floor(config.maxBufferedEvents / 2);
     this.consumer = kafka.consumer({
       groupId: options.group,
+      partitionAssigners: [subscriptionAwareAssigner, kafkajs.PartitionAssigners.roundRobin],
       sessionTimeout: config.sessionTimeoutMs,
       heartbeatInterval: config.heartbeatIntervalMs,
       rebalanceTimeout: config.rebalanceTimeoutMs,
@@ -175,6 +180,17 @@ export class KafkaReceiver implements DriverReceiver {
     await joined;
   }
 
+  /** Diagnostics: events fetched and not handed out yet, whether fetching is paused, and how often it was. */
+  get stats(): { buffered: number; paused: boolean; pauses: number; resumes: number; assigned: number[] } {
+    return {
+      buffered: this.buffered(),
+      paused: this.paused,
+      pauses: this.pauses,
+      resumes: this.resumes,
+      assigned: [...this.assigned.keys()],
+    };
+  }
+
   // ---- kafkajs callbacks -------------------------------------------------------------------
 
   private onBatch({ batch, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
@@ -191,6 +207,7 @@ export class KafkaReceiver implements DriverReceiver {
     resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
     if (!this.paused && this.buffered() >= this.highWater) {
       this.paused = true;
+      this.pauses++;
       this.consumer.pause([{ topic: this.topic }]);
     }
     this.wake();
@@ -385,6 +402,7 @@ export class KafkaReceiver implements DriverReceiver {
     }
     if (this.paused && this.buffered() <= this.lowWater) {
       this.paused = false;
+      this.resumes++;
       this.consumer.resume([{ topic: this.topic }]);
     }
     return out;

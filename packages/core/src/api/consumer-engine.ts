@@ -49,7 +49,14 @@ export interface EngineDeps {
  * it is native, else they run in place (holding the key, so order is kept).
  */
 export class ConsumerEngine {
-  readonly stats: ConsumerStats = { received: 0, handled: 0, failed: 0, retried: 0, deadLettered: 0, duplicatesSkipped: 0 };
+  readonly stats: ConsumerStats = {
+    received: 0,
+    handled: 0,
+    failed: 0,
+    retried: 0,
+    deadLettered: 0,
+    duplicatesSkipped: 0,
+  };
   private readonly scheduler: KeyedScheduler<InFlight>;
   private readonly processor: EventProcessor;
   private readonly stop = new AbortController();
@@ -109,9 +116,12 @@ export class ConsumerEngine {
       ]);
       deadline.abort();
       if (!drained) {
-        this.deps.logger.warn(`drain timed out after ${drainTimeoutMs} ms; releasing ${this.inFlight.size} events for redelivery`, {
-          topic: this.deps.topic,
-        });
+        this.deps.logger.warn(
+          `drain timed out after ${drainTimeoutMs} ms; releasing ${this.inFlight.size} events for redelivery`,
+          {
+            topic: this.deps.topic,
+          },
+        );
         this.hardStop.abort();
         for (const rec of this.inFlight) await this.deps.settler.release(rec);
       }
@@ -189,6 +199,9 @@ export class ConsumerEngine {
   }
 
   private internalError(err: unknown): void {
-    this.deps.logger.error('internal error while processing an event', { topic: this.deps.topic, error: err });
+    this.deps.logger.error('internal error while processing an event', {
+      topic: this.deps.topic,
+      error: err,
+    });
   }
 }

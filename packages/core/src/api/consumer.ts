@@ -50,7 +50,8 @@ export class Consumer implements AsyncIterable<Delivery> {
   }
 
   private async start(handler: Handler, options: ResolvedConsumerOptions): Promise<Subscription> {
-    if (this.used) throw new ClosedError(`consumer for "${this.topic}" (already subscribed; create another consumer)`);
+    if (this.used)
+      throw new ClosedError(`consumer for "${this.topic}" (already subscribed; create another consumer)`);
     this.used = true;
     const { driver, topic } = this;
     const caps = driver.capabilities;

@@ -85,7 +85,11 @@ export class EventProcessor {
     rec.outputs = undefined;
     const ctx = new HandlerContext(this.shared, rec, beforeAck);
     if (tracing.enabled) {
-      return this.settleAfter(rec, tracing.process(system, topic, event, async () => this.handler(event, ctx)), beforeAck);
+      return this.settleAfter(
+        rec,
+        tracing.process(system, topic, event, async () => this.handler(event, ctx)),
+        beforeAck,
+      );
     }
     let result: unknown;
     try {
@@ -97,7 +101,11 @@ export class EventProcessor {
     return this.onSuccess(rec, beforeAck);
   }
 
-  private async settleAfter(rec: InFlight, result: PromiseLike<unknown>, beforeAck: (() => unknown) | undefined): Promise<void> {
+  private async settleAfter(
+    rec: InFlight,
+    result: PromiseLike<unknown>,
+    beforeAck: (() => unknown) | undefined,
+  ): Promise<void> {
     try {
       await result;
     } catch (err) {
@@ -171,11 +179,19 @@ export class EventProcessor {
   }
 
   /** `failure` undefined = the handler asked for a nack (on a broker without native nack). */
-  private async onFailure(rec: InFlight, failure: unknown, beforeAck: (() => unknown) | undefined): Promise<void> {
+  private async onFailure(
+    rec: InFlight,
+    failure: unknown,
+    beforeAck: (() => unknown) | undefined,
+  ): Promise<void> {
     const { settler, options, receiver, logger, topic } = this.deps;
     this.stats.failed++;
     if (options.delivery === 'at-most-once') {
-      logger.warn('handler failed; at-most-once: the event is not redelivered', { topic, id: rec.message.event.id, error: failure });
+      logger.warn('handler failed; at-most-once: the event is not redelivered', {
+        topic,
+        id: rec.message.event.id,
+        error: failure,
+      });
       return;
     }
     if (rec.settled && rec.nackDelayMs === undefined) return;
@@ -195,7 +211,9 @@ export class EventProcessor {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 function describe(err: unknown): string {

@@ -34,4 +34,8 @@ export { encodeData, decodeData, eventSize, isJson } from '../codec/data.js';
 export { createEvent } from '../event/create-event.js';
 export * from '../errors/errors.js';
 export { redactSecrets, redactObject } from '../errors/redact.js';
-export { withDeadLetterInfo, DEAD_LETTER_REASON, DEAD_LETTER_ATTEMPTS } from '../portable/dead-letter-event.js';
+export {
+  withDeadLetterInfo,
+  DEAD_LETTER_REASON,
+  DEAD_LETTER_ATTEMPTS,
+} from '../portable/dead-letter-event.js';

@@ -15,10 +15,7 @@ import type { CapabilityReport } from '../guarantees/capability-report.js';
 
 /** Where a new reader starts. */
 export type StartPosition =
-  | 'earliest'
-  | 'latest'
-  | { readonly offset: number; readonly partition?: string }
-  | { readonly time: Date };
+  'earliest' | 'latest' | { readonly offset: number; readonly partition?: string } | { readonly time: Date };
 
 /** Creates drivers for one URL scheme. Registered through `registerDriver`. */
 export interface DriverFactory {
@@ -81,8 +78,7 @@ export interface DriverReceipt {
 
 /** Per-entry outcome of a batch: partial failures are allowed. */
 export type SendOutcome =
-  | { readonly ok: true; readonly receipt: DriverReceipt }
-  | { readonly ok: false; readonly error: Error };
+  { readonly ok: true; readonly receipt: DriverReceipt } | { readonly ok: false; readonly error: Error };
 
 export interface DriverSender {
   /**

@@ -8,4 +8,5 @@ echo "== build"; npx tsc --build
 echo "== lint"; npx eslint .
 echo "== format"; npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 echo "== exports"; node scripts/check-exports.mjs
+echo "== capability matrix"; node packages/cli/scripts/capability-matrix.mjs --check
 echo "== jest"; npx jest --coverage --ci "$@"

@@ -27,78 +27,55 @@ export interface DriverTap {
 
 /** A `wrapDriver` function applying `tap` to every sender and receiver the driver opens. */
 export function tapDriver(tap: DriverTap): (driver: Driver) => Driver {
-  return (driver) => new TappedDriver(driver, tap);
+  return (driver) =>
+    delegate(driver, {
+      openSender: async (topic: string, options: SenderOptions) =>
+        tapSender(await driver.openSender(topic, options), tap),
+      openReceiver: async (topic: string, options: ReceiverOptions) =>
+        tapReceiver(await driver.openReceiver(topic, options), tap),
+    });
 }
 
-class TappedDriver implements Driver {
-  readonly createTopic: Driver['createTopic'];
-  readonly deleteTopic: Driver['deleteTopic'];
+function tapSender(sender: DriverSender, tap: DriverTap): DriverSender {
+  const around = tap.send;
+  if (around === undefined) return sender;
+  return delegate(sender, {
+    send: (batch: readonly OutgoingEvent[]) => around.call(tap, batch, () => sender.send(batch)),
+  });
+}
 
-  constructor(
-    private readonly inner: Driver,
-    private readonly tap: DriverTap,
-  ) {
-    this.createTopic = inner.createTopic?.bind(inner);
-    this.deleteTopic = inner.deleteTopic?.bind(inner);
+function tapReceiver(r: DriverReceiver, tap: DriverTap): DriverReceiver {
+  const overrides: Partial<DriverReceiver> = {
+    receive: async (max, signal) => {
+      const messages = await r.receive(max, signal);
+      if (messages.length > 0) tap.received?.(messages);
+      return messages;
+    },
+    ack: (messages) => (tap.ack !== undefined ? tap.ack(messages, () => r.ack(messages)) : r.ack(messages)),
+  };
+  // an optional method stays absent when the driver lacks it: the portable layer checks for it
+  if (r.commit !== undefined && tap.commit !== undefined) {
+    const commit = r.commit.bind(r);
+    const around = tap.commit.bind(tap);
+    overrides.commit = (partition, next) => around(partition, next, () => commit(partition, next));
   }
+  return delegate(r, overrides);
+}
 
-  get name(): string {
-    return this.inner.name;
-  }
-
-  get capabilities(): Driver['capabilities'] {
-    return this.inner.capabilities;
-  }
-
-  describe(): string {
-    return this.inner.describe();
-  }
-
-  async openSender(topic: string, options: SenderOptions): Promise<DriverSender> {
-    const sender = await this.inner.openSender(topic, options);
-    const tap = this.tap;
-    if (tap.send === undefined) return sender;
-    const around = tap.send.bind(tap);
-    return {
-      send: (batch) => around(batch, () => sender.send(batch)),
-      close: () => sender.close(),
-    };
-  }
-
-  async openReceiver(topic: string, options: ReceiverOptions): Promise<DriverReceiver> {
-    const r = await this.inner.openReceiver(topic, options);
-    const tap = this.tap;
-    const wrapped: {
-      -readonly [K in keyof DriverReceiver]: DriverReceiver[K];
-    } = {
-      settlement: r.settlement,
-      receive: async (max, signal) => {
-        const messages = await r.receive(max, signal);
-        if (messages.length > 0) tap.received?.(messages);
-        return messages;
-      },
-      ack: (messages) => (tap.ack !== undefined ? tap.ack(messages, () => r.ack(messages)) : r.ack(messages)),
-      close: () => r.close(),
-    };
-    // Optional methods stay absent when the driver lacks them: the portable layer checks for them.
-    if (r.nack !== undefined) wrapped.nack = r.nack.bind(r);
-    if (r.deadLetter !== undefined) wrapped.deadLetter = r.deadLetter.bind(r);
-    if (r.extendLease !== undefined) wrapped.extendLease = r.extendLease.bind(r);
-    if (r.commit !== undefined) {
-      const commit = r.commit.bind(r);
-      wrapped.commit = (partition, next) =>
-        tap.commit !== undefined
-          ? tap.commit(partition, next, () => commit(partition, next))
-          : commit(partition, next);
-    }
-    return wrapped;
-  }
-
-  raw(): unknown {
-    return this.inner.raw();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
+/**
+ * `target` with some members replaced; everything else (including optional SPI
+ * methods added later) is forwarded, bound to `target`.
+ */
+function delegate<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(t, prop) {
+      if (Object.prototype.hasOwnProperty.call(overrides, prop))
+        return (overrides as Record<PropertyKey, unknown>)[prop];
+      const value = Reflect.get(t, prop, t) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value;
+    },
+    has(t, prop) {
+      return Object.prototype.hasOwnProperty.call(overrides, prop) || Reflect.has(t, prop);
+    },
+  });
 }

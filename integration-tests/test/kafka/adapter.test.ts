@@ -212,16 +212,14 @@ describe('consumer groups', () => {
       expected: number,
     ) => {
       const seen: { partition: string; offset: number; i: number }[] = [];
-      const sub = await b
-        .consumer(topic, { group: unique('g'), from })
-        .subscribe(
-          (e, ctx) =>
-            void seen.push({
-              partition: ctx.partition!,
-              offset: ctx.offset!,
-              i: (e.data as { i: number }).i,
-            }),
-        );
+      const sub = await b.consumer(topic, { group: unique('g'), from }).subscribe(
+        (e, ctx) =>
+          void seen.push({
+            partition: ctx.partition!,
+            offset: ctx.offset!,
+            i: (e.data as { i: number }).i,
+          }),
+      );
       await until(
         () => seen.length >= expected,
         30_000,

@@ -38,16 +38,14 @@ it('writes the outputs of every input once, with the input offsets in the same t
   await b.createTopic(input, { partitions: 3 });
   await b.createTopic(output, { partitions: 3 });
   const n = 300;
-  await b
-    .producer(input, { delivery: 'exactly-once' })
-    .send(
-      Array.from({ length: n }, (_, i) => ({
-        source: '/orders',
-        type: 'order',
-        key: `c${i % 17}`,
-        data: { i },
-      })),
-    );
+  await b.producer(input, { delivery: 'exactly-once' }).send(
+    Array.from({ length: n }, (_, i) => ({
+      source: '/orders',
+      type: 'order',
+      key: `c${i % 17}`,
+      data: { i },
+    })),
+  );
 
   const failedOnce = new Set<number>();
   const sub = await b

@@ -7,12 +7,20 @@
 //   node packages/cli/scripts/capability-matrix.mjs --check    exit 1 when the README is stale
 //   ... --readme PATH                                          another file
 //   ... --print                                                print the matrix only
+//   ... --declared-only                                        only adapters' capabilityVariants exports (no
+//                                                              connecting with defaults, so no environment
+//                                                              variable can change the result)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { check: { type: 'boolean' }, print: { type: 'boolean' }, readme: { type: 'string' } },
+  options: {
+    check: { type: 'boolean' },
+    print: { type: 'boolean' },
+    readme: { type: 'string' },
+    'declared-only': { type: 'boolean' },
+  },
 });
 let cli;
 try {
@@ -21,7 +29,7 @@ try {
   console.error(`capability-matrix: the CLI is not built (${err.message}); run npm run build first`);
   process.exit(2);
 }
-const adapters = await cli.discoverAdapters();
+const adapters = await cli.discoverAdapters({ connectFallback: !values['declared-only'] });
 const matrix = cli.markdownMatrix(cli.allVariants(adapters));
 if (values.print) {
   console.log(matrix);

@@ -36,6 +36,7 @@ export function textMatrix(variants: readonly CapabilityReport[]): string {
 
 /** The README's capability matrix (Markdown), generated from the adapters' declarations only. */
 export function markdownMatrix(variants: readonly CapabilityReport[]): string {
+  if (variants.length === 0) return '_No installed adapter declares its capabilities._';
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
   const lines = [
     `| guarantee | ${variants.map((v) => esc(v.label)).join(' | ')} |`,

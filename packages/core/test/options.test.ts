@@ -197,7 +197,7 @@ describe('negotiation at producer()/consumer() creation', () => {
   it('topic administration goes to the driver when it has it', async () => {
     const driver = new FakeDriver();
     const broker = new Broker(driver, NOOP_TRACING);
-    await expect(broker.createTopic('t')).rejects.toThrow(/topic administration on fake/);
+    await expect(broker.createTopic('t')).rejects.toThrow(/fake does not support topic administration/);
     await broker.deleteTopic('t'); // optional: a no-op
     const created: string[] = [];
     driver.createTopic = (t: string) => {

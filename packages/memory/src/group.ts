@@ -77,14 +77,14 @@ export class Group {
     this.unsubscribe = topic.onAppend(() => this.wake());
   }
 
-  /** Takes up to `max` deliverable messages now (possibly none; always none once closed). */
-  take(max: number, now = Date.now()): Lease[] {
+  /** Takes up to `max` deliverable messages now, leased for `leaseMs` (possibly none; always none once closed). */
+  take(max: number, leaseMs: number, now = Date.now()): Lease[] {
     if (this.closed) return [];
     this.promoteDue(now);
     const out: Lease[] = [];
     while (out.length < max && this.ready.length > 0) {
       const p = this.ready.shift()!;
-      this.push(out, p.record, p.delivered, now);
+      this.push(out, p.record, p.delivered, now + leaseMs);
     }
     const n = this.cursors.length;
     for (let scanned = 0; out.length < max && scanned < n;) {
@@ -106,7 +106,7 @@ export class Group {
         }
         this.busyKeys.set(key, []);
       }
-      this.push(out, rec, 0, now);
+      this.push(out, rec, 0, now + leaseMs);
       scanned = 0;
     }
     if (this.inflight.size > 0 || this.retries.length > 0) this.startTimer();
@@ -172,16 +172,14 @@ export class Group {
     for (const w of [...this.waiters]) w();
   }
 
-  leaseMs = 30_000;
-
-  private push(out: Lease[], record: StoredRecord, delivered: number, now: number): void {
+  private push(out: Lease[], record: StoredRecord, delivered: number, leaseUntil: number): void {
     const dlq = this.settings.deadLetter;
     if (dlq !== undefined && delivered >= dlq.maxDeliveries) {
       this.deadLetterSink(record, `exceeded ${dlq.maxDeliveries} deliveries`, delivered, dlq.topic);
       this.finish(record);
       return;
     }
-    const lease = new Lease(record, delivered + 1, now + this.leaseMs);
+    const lease = new Lease(record, delivered + 1, leaseUntil);
     this.inflight.add(lease);
     out.push(lease);
   }

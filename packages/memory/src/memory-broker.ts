@@ -1,4 +1,9 @@
-import { TopicNotFoundError, withDeadLetterInfo, type StartPosition } from '@eventport/core/driver';
+import {
+  ConfigError,
+  TopicNotFoundError,
+  withDeadLetterInfo,
+  type StartPosition,
+} from '@eventport/core/driver';
 import { Group, type GroupSettings } from './group.js';
 import { Topic, type StoredRecord } from './topic.js';
 
@@ -27,12 +32,24 @@ export class MemoryBroker {
     readonly settings: MemoryBrokerSettings,
   ) {}
 
-  /** The shared instance called `name`, created with `settings` on first use. */
+  /**
+   * The shared instance called `name`, created with `settings` on first use.
+   * @throws ConfigError when the instance exists with different broker settings.
+   */
   static instance(name: string, settings: MemoryBrokerSettings): MemoryBroker {
     let b = MemoryBroker.instances.get(name);
     if (b === undefined) {
       b = new MemoryBroker(name, settings);
       MemoryBroker.instances.set(name, b);
+      return b;
+    }
+    for (const k of ['partitions', 'retentionMs'] as const) {
+      if (b.settings[k] !== settings[k]) {
+        throw new ConfigError(
+          k,
+          `memory://${name} already runs with ${k}=${String(b.settings[k])}; use another instance name for ${String(settings[k])}`,
+        );
+      }
     }
     return b;
   }

@@ -13,13 +13,14 @@ export class MemoryReceiver implements DriverReceiver {
   private readonly duplicate: EveryNth;
   private readonly loseAck: EveryNth;
   private closed = false;
+  private readonly leaseMs: number;
 
   constructor(
     private readonly group: Group,
     options: ReceiverOptions,
     private readonly faults: MemoryFaults,
   ) {
-    group.leaseMs = options.leaseMs;
+    this.leaseMs = options.leaseMs;
     this.duplicate = new EveryNth(faults.duplicate);
     this.loseAck = new EveryNth(faults.crashBeforeAck);
   }
@@ -28,7 +29,7 @@ export class MemoryReceiver implements DriverReceiver {
     const deadline = Date.now() + POLL_WAIT_MS;
     for (;;) {
       if (this.closed || signal.aborted) return [];
-      const leases = this.group.take(max);
+      const leases = this.group.take(max, this.leaseMs);
       if (leases.length > 0) return this.toMessages(leases);
       const left = deadline - Date.now();
       if (left <= 0) return [];

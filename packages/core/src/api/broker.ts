@@ -1,5 +1,5 @@
 import type { Driver } from '../driver/types.js';
-import { ClosedError } from '../errors/errors.js';
+import { ClosedError, UnsupportedOperationError } from '../errors/errors.js';
 import type { CapabilityReport } from '../guarantees/capability-report.js';
 import type { IdempotencyStore } from '../idempotency/store.js';
 import { consoleLogger, type Logger } from '../logging/logger.js';
@@ -87,8 +87,11 @@ export class Broker {
   /** Creates a topic (administration). */
   async createTopic(topic: string, options?: { partitions?: number }): Promise<void> {
     this.assertOpen();
-    if (this.driver.createTopic === undefined)
-      throw new ClosedError(`topic administration on ${this.driver.name}`);
+    if (this.driver.createTopic === undefined) {
+      throw new UnsupportedOperationError(
+        `${this.driver.name} does not support topic administration through EventPort`,
+      );
+    }
     await this.driver.createTopic(topic, options);
   }
 

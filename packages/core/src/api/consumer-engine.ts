@@ -116,8 +116,11 @@ export class ConsumerEngine {
       ]);
       deadline.abort();
       if (!drained) {
-        this.deps.logger.warn(
-          `drain timed out after ${drainTimeoutMs} ms; releasing ${this.inFlight.size} events for redelivery`,
+        const unsettled = [...this.inFlight].filter((r) => !r.settled).length;
+        // A zero drain (leaving a for-await loop) releases on purpose: not worth a warning.
+        const level = drainTimeoutMs > 0 ? 'warn' : 'debug';
+        this.deps.logger[level](
+          `drain timed out after ${drainTimeoutMs} ms; releasing ${unsettled} unsettled events for redelivery`,
           {
             topic: this.deps.topic,
           },

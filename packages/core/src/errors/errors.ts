@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'INVALID_CONFIG'
   | 'UNKNOWN_SCHEME'
   | 'UNSUPPORTED_GUARANTEE'
+  | 'UNSUPPORTED_OPERATION'
   | 'TOPIC_NOT_FOUND'
   | 'CLOSED'
   | 'BROKER_UNAVAILABLE'
@@ -120,6 +121,13 @@ export class UnsupportedGuaranteeError extends EventPortError {
       'UNSUPPORTED_GUARANTEE',
       `${broker} cannot guarantee ${missing.map((m) => `${m.guarantee} (${m.why})`).join('; ')}`,
     );
+  }
+}
+
+/** The adapter does not offer this operation (e.g. topic administration). */
+export class UnsupportedOperationError extends EventPortError {
+  constructor(message: string) {
+    super('UNSUPPORTED_OPERATION', message);
   }
 }
 

@@ -19,7 +19,8 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     const typesFirst = typeof target === 'object' && Object.keys(target)[0] === 'types';
     try {
       if (!typesFirst) throw new Error('the "types" condition must come first');
-      if (types && !existsSync(join(root, 'packages', dir, types))) throw new Error(`types file ${types} is missing`);
+      if (types && !existsSync(join(root, 'packages', dir, types)))
+        throw new Error(`types file ${types} is missing`);
       const mod = await import(specifier);
       if (Object.keys(mod).length === 0) throw new Error('module has no exports');
       checked++;

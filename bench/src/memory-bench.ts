@@ -40,7 +40,9 @@ function makeInputs(n: number): { source: string; type: string; data: Uint8Array
 async function eventport(concurrency: number): Promise<Result> {
   gc();
   const rss = new RssSampler();
-  const broker = await connect(`memory://bench-${concurrency}?partitions=4&retentionMs=200`, { tracing: false });
+  const broker = await connect(`memory://bench-${concurrency}?partitions=4&retentionMs=1000`, {
+    tracing: false,
+  });
   const topic = 'bench';
   const sentAt = new Map<Event, number>();
   const latency: number[] = [];
@@ -49,7 +51,12 @@ async function eventport(concurrency: number): Promise<Result> {
   const done = new Promise<void>((r) => (resolveDone = r));
   let resumeProducer: (() => void) | undefined;
   const sub = await broker
-    .consumer(topic, { group: 'g', concurrency, ordering: 'none', maxInFlight: Math.max(256, concurrency * 4) })
+    .consumer(topic, {
+      group: 'g',
+      concurrency,
+      ordering: 'none',
+      maxInFlight: Math.max(256, concurrency * 4),
+    })
     .subscribe((event) => {
       work(event);
       const at = sentAt.get(event);
@@ -76,7 +83,12 @@ async function eventport(concurrency: number): Promise<Result> {
     sentCount += n;
     await producer.send(events);
   }
+  const timeout = setTimeout(() => {
+    console.error(`timed out: ${handled} of ${EVENTS} events handled after 120 s`);
+    process.exit(1);
+  }, 120_000);
   await done;
+  clearTimeout(timeout);
   const elapsed = performance.now() - start;
   await sub.close();
   await broker.close();
@@ -100,7 +112,11 @@ async function bareLoop(concurrency: number): Promise<Result> {
   for (let base = 0; base < EVENTS; base += SEND_BATCH) {
     const n = Math.min(SEND_BATCH, EVENTS - base);
     const queue: { e: Event; at: number }[] = [];
-    for (let k = 0; k < n; k++) queue.push({ e: createEvent({ source: '/bench', type: 'bench.event', data: PAYLOAD }), at: performance.now() });
+    for (let k = 0; k < n; k++)
+      queue.push({
+        e: createEvent({ source: '/bench', type: 'bench.event', data: PAYLOAD }),
+        at: performance.now(),
+      });
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < queue.length) {
@@ -135,7 +151,9 @@ async function main(): Promise<void> {
     results.push(await eventport(c));
   }
   console.log(`memory:// end to end, ${fmt(EVENTS)} events of 1 KB, node ${process.version}\n`);
-  console.log('| contender | concurrency | events/s | p50 latency (ms) | p99 latency (ms) | peak RSS (MiB) | vs bare loop |');
+  console.log(
+    '| contender | concurrency | events/s | p50 latency (ms) | p99 latency (ms) | peak RSS (MiB) | vs bare loop |',
+  );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
     const floor = results.find((x) => x.name === 'bare async loop' && x.concurrency === r.concurrency)!;

@@ -1,0 +1,317 @@
+/**
+ * EventPort on Kafka vs raw kafkajs used well: same broker, same run, same records (1 KB value,
+ * the same key, the CloudEvents `ce_` headers EventPort writes), same batch size (500 records per
+ * produce request, one request in flight), same fetch settings, 4 partitions.
+ *
+ * Phases, for each contender, alternating raw / EventPort over `ROUNDS` rounds (the best round of
+ * each is reported, so JIT warm-up and GC luck do not decide the ratio):
+ *   produce  — 100,000 events as fast as acks=all allows
+ *   consume  — a new group reads those 100,000 events from the earliest offset (first to last event)
+ *   e2e      — a consumer runs while 100,000 events are sent at a steady 10,000 events/s; latency is
+ *              handler time minus send time (a timestamp in the first 8 payload bytes)
+ *
+ * Usage (from the repository root):
+ *   npm run -w integration-tests brokers -- up kafka
+ *   npx tsc --build && node --expose-gc bench/dist/kafka-bench.js [events] [rounds]
+ * Broker: EVENTPORT_KAFKA_BROKERS, else KAFKA_BROKERS, else 127.0.0.1:9092.
+ */
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Message } from 'kafkajs';
+import { connect, silentLogger, type Broker } from '@eventport/core';
+import '@eventport/kafka';
+import { fmt, gc, percentile, sortedCopy } from './stats.js';
+
+const EVENTS = Number(process.argv[2] ?? 100_000);
+const ROUNDS = Number(process.argv[3] ?? 2);
+const BROKERS = process.env.EVENTPORT_KAFKA_BROKERS ?? process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const PARTITIONS = 4;
+const BATCH = 500;
+const PAYLOAD_BYTES = 1024;
+const KEYS = 64;
+const E2E_RATE = 10_000; // events per second
+const E2E_TICK_MS = 10;
+const TIMEOUT_MS = 180_000;
+
+interface Figures {
+  produce: number; // events/s
+  consume: number; // events/s
+  p50: number; // ms
+  p99: number; // ms
+}
+
+const kafka = new Kafka({ clientId: 'bench-raw', brokers: BROKERS.split(','), logLevel: logLevel.NOTHING });
+let seq = 0;
+const topicName = (what: string): string => `bench-${what}-${process.pid}-${++seq}`;
+
+function payload(sentAt = 0): Uint8Array {
+  const bytes = new Uint8Array(PAYLOAD_BYTES);
+  new DataView(bytes.buffer).setFloat64(0, sentAt);
+  bytes.fill(7, 8);
+  return bytes;
+}
+const PAYLOAD = payload();
+const sentAtOf = (bytes: Uint8Array): number =>
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(0);
+
+let checksum = 0;
+/** The handler's work, identical for both contenders. */
+function touch(bytes: Uint8Array): void {
+  checksum = (checksum + bytes[PAYLOAD_BYTES - 1]!) | 0;
+}
+
+function bounded<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>(
+      (_, reject) =>
+        (timer = setTimeout(() => reject(new Error(`${what}: not within ${TIMEOUT_MS} ms`)), TIMEOUT_MS)),
+    ),
+  ]).finally(() => clearTimeout(timer));
+}
+
+async function createTopic(topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+  await admin.disconnect();
+}
+
+// ---- raw kafkajs -------------------------------------------------------------------------------
+
+/** The records a raw user writes to carry the same information: CloudEvents binary mode by hand. */
+function rawMessage(i: number, data: Uint8Array): Message {
+  return {
+    key: `k${i % KEYS}`,
+    value: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+    headers: {
+      ce_id: randomUUID(),
+      ce_source: '/bench',
+      ce_type: 'bench.event',
+      ce_specversion: '1.0',
+      ce_time: new Date().toISOString(),
+      'content-type': 'application/octet-stream',
+    },
+  };
+}
+
+async function rawProduce(topic: string): Promise<number> {
+  const producer = kafka.producer();
+  await producer.connect();
+  const start = performance.now();
+  for (let base = 0; base < EVENTS; base += BATCH) {
+    const n = Math.min(BATCH, EVENTS - base);
+    const messages = Array.from({ length: n }, (_, k) => rawMessage(base + k, PAYLOAD));
+    await producer.send({ topic, messages, acks: -1 });
+  }
+  const elapsed = performance.now() - start;
+  await producer.disconnect();
+  return (EVENTS / elapsed) * 1000;
+}
+
+/** eachBatch, partitions consumed concurrently, each batch resolved once and offsets auto-committed (kafkajs defaults). */
+async function rawConsume(
+  topic: string,
+  onEach?: (bytes: Uint8Array) => void,
+): Promise<{ rate: number; stop: () => Promise<void>; done: Promise<void> }> {
+  const consumer = kafka.consumer({ groupId: topicName('raw-group'), maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let handled = 0;
+  let first = 0;
+  let last = 0;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  await consumer.run({
+    partitionsConsumedConcurrently: PARTITIONS,
+    eachBatch: async ({ batch, heartbeat }) => {
+      for (const m of batch.messages) {
+        const bytes = m.value!;
+        touch(bytes);
+        onEach?.(bytes);
+        if (handled++ === 0) first = performance.now();
+        if (handled === EVENTS) {
+          last = performance.now();
+          resolveDone();
+        }
+      }
+      await heartbeat();
+    },
+  });
+  const result = { rate: 0, stop: () => consumer.disconnect(), done };
+  void done.then(() => (result.rate = (EVENTS / (last - first)) * 1000));
+  return result;
+}
+
+async function rawRound(): Promise<Figures> {
+  const produceTopic = topicName('raw');
+  await createTopic(produceTopic);
+  gc();
+  const produce = await bounded(rawProduce(produceTopic), 'raw produce');
+  gc();
+  const c = await rawConsume(produceTopic);
+  await bounded(c.done, 'raw consume');
+  await c.stop();
+  // end to end
+  const e2eTopic = topicName('raw-e2e');
+  await createTopic(e2eTopic);
+  const latency = new Float64Array(EVENTS);
+  let n = 0;
+  const consumer = await rawConsume(
+    e2eTopic,
+    (bytes) => (latency[n++] = performance.now() - sentAtOf(bytes)),
+  );
+  const producer = kafka.producer();
+  await producer.connect();
+  await pace(async (base, count) => {
+    const now = performance.now();
+    const messages = Array.from({ length: count }, (_, k) => rawMessage(base + k, payload(now)));
+    await producer.send({ topic: e2eTopic, messages, acks: -1 });
+  });
+  await bounded(consumer.done, 'raw e2e');
+  await producer.disconnect();
+  await consumer.stop();
+  const sorted = sortedCopy(latency);
+  return { produce, consume: c.rate, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
+/** Sends EVENTS at E2E_RATE: every tick, the events due by then (one request per tick, like a service would). */
+async function pace(send: (base: number, count: number) => Promise<void>): Promise<void> {
+  const perTick = Math.round((E2E_RATE * E2E_TICK_MS) / 1000);
+  const start = performance.now();
+  for (let base = 0; base < EVENTS; base += perTick) {
+    const due = start + (base / E2E_RATE) * 1000;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await send(base, Math.min(perTick, EVENTS - base));
+  }
+}
+
+// ---- EventPort ---------------------------------------------------------------------------------
+
+async function eventportRound(): Promise<Figures> {
+  const broker = await connect(`kafka://${BROKERS}?partitions=${PARTITIONS}&maxWaitTimeMs=100`, {
+    tracing: false,
+    logger: silentLogger,
+  });
+  try {
+    const produceTopic = topicName('ep');
+    await broker.createTopic(produceTopic);
+    gc();
+    const produce = await bounded(epProduce(broker, produceTopic), 'EventPort produce');
+    gc();
+    const c = await epConsume(broker, produceTopic);
+    await bounded(c.done, 'EventPort consume');
+    await c.stop();
+    const e2eTopic = topicName('ep-e2e');
+    await broker.createTopic(e2eTopic);
+    const latency = new Float64Array(EVENTS);
+    let n = 0;
+    const consumer = await epConsume(
+      broker,
+      e2eTopic,
+      (bytes) => (latency[n++] = performance.now() - sentAtOf(bytes)),
+    );
+    const producer = broker.producer(e2eTopic, { batch: { maxEvents: BATCH } });
+    await pace(async (base, count) => {
+      const now = performance.now();
+      await producer.send(Array.from({ length: count }, (_, k) => event(base + k, payload(now))));
+    });
+    await bounded(consumer.done, 'EventPort e2e');
+    await consumer.stop();
+    const sorted = sortedCopy(latency);
+    return { produce, consume: c.rate, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  } finally {
+    await broker.close();
+  }
+}
+
+function event(i: number, data: Uint8Array): { source: string; type: string; key: string; data: Uint8Array } {
+  return { source: '/bench', type: 'bench.event', key: `k${i % KEYS}`, data };
+}
+
+async function epProduce(broker: Broker, topic: string): Promise<number> {
+  const producer = broker.producer(topic, { batch: { maxEvents: BATCH } });
+  const start = performance.now();
+  for (let base = 0; base < EVENTS; base += BATCH) {
+    const n = Math.min(BATCH, EVENTS - base);
+    await producer.send(Array.from({ length: n }, (_, k) => event(base + k, PAYLOAD)));
+  }
+  const elapsed = performance.now() - start;
+  await producer.close();
+  return (EVENTS / elapsed) * 1000;
+}
+
+async function epConsume(
+  broker: Broker,
+  topic: string,
+  onEach?: (bytes: Uint8Array) => void,
+): Promise<{ rate: number; stop: () => Promise<void>; done: Promise<void> }> {
+  let handled = 0;
+  let first = 0;
+  let last = 0;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  const sub = await broker
+    .consumer(topic, { group: topicName('ep-group'), from: 'earliest', maxInFlight: 2_000 })
+    .subscribe((e) => {
+      const bytes = e.data as Uint8Array;
+      touch(bytes);
+      onEach?.(bytes);
+      if (handled++ === 0) first = performance.now();
+      if (handled === EVENTS) {
+        last = performance.now();
+        resolveDone();
+      }
+    });
+  const result = { rate: 0, stop: () => sub.close(), done };
+  void done.then(() => (result.rate = (EVENTS / (last - first)) * 1000));
+  return result;
+}
+
+// ---- main --------------------------------------------------------------------------------------
+
+function best(rounds: Figures[]): Figures {
+  return {
+    produce: Math.max(...rounds.map((r) => r.produce)),
+    consume: Math.max(...rounds.map((r) => r.consume)),
+    p50: Math.min(...rounds.map((r) => r.p50)),
+    p99: Math.min(...rounds.map((r) => r.p99)),
+  };
+}
+
+async function main(): Promise<void> {
+  const raw: Figures[] = [];
+  const ep: Figures[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    raw.push(await rawRound());
+    console.error(`round ${r + 1} raw: ${JSON.stringify(raw.at(-1))}`);
+    ep.push(await eventportRound());
+    console.error(`round ${r + 1} EventPort: ${JSON.stringify(ep.at(-1))}`);
+  }
+  const a = best(raw);
+  const b = best(ep);
+  console.log(
+    `Kafka ${BROKERS}, ${fmt(EVENTS)} events of 1 KB, ${PARTITIONS} partitions, ${BATCH} per produce request, best of ${ROUNDS} rounds, node ${process.version}\n`,
+  );
+  console.log('| figure | raw kafkajs | EventPort | EventPort / raw |');
+  console.log('| --- | ---: | ---: | ---: |');
+  console.log(
+    `| produce (events/s, acks=all) | ${fmt(a.produce)} | ${fmt(b.produce)} | ${fmt(b.produce / a.produce, 2)}x |`,
+  );
+  console.log(
+    `| consume (events/s) | ${fmt(a.consume)} | ${fmt(b.consume)} | ${fmt(b.consume / a.consume, 2)}x |`,
+  );
+  console.log(
+    `| end-to-end p50 at ${fmt(E2E_RATE)}/s (ms) | ${fmt(a.p50, 1)} | ${fmt(b.p50, 1)} | ${fmt(a.p50 / b.p50, 2)}x |`,
+  );
+  console.log(
+    `| end-to-end p99 at ${fmt(E2E_RATE)}/s (ms) | ${fmt(a.p99, 1)} | ${fmt(b.p99, 1)} | ${fmt(a.p99 / b.p99, 2)}x |`,
+  );
+  if (checksum === 42) console.log('');
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

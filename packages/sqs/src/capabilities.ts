@@ -12,6 +12,15 @@ export const SNS_MAX_MESSAGE_BYTES = 256 * 1024;
  * encoded size before sending as well.
  */
 export const ATTRIBUTE_RESERVE = 1024;
+/**
+ * The declared maximum event size (in the portable measure, `eventSize`) for a
+ * broker limit: what is left after the attribute reserve, times 3/4 because
+ * binary data travels base64-encoded. Every event within it fits on the wire.
+ */
+export function declaredMaxEventSize(wireMax: number): number {
+  return Math.floor(((wireMax - ATTRIBUTE_RESERVE) * 3) / 4);
+}
+
 /** SQS DelaySeconds: at most 15 minutes. */
 export const MAX_DELAY_MS = 15 * 60 * 1000;
 
@@ -127,8 +136,8 @@ export function sqsCapabilities(config: Pick<SqsConfig, 'fifo' | 'fanOut'>): Cap
     },
     'max-event-size': {
       level: 'native',
-      detail: `${wireMax / 1024} KiB on the wire (body + attribute names, types, values; binary data base64) less ${ATTRIBUTE_RESERVE} bytes kept for attribute encoding; the exact size is checked before sending`,
-      limit: wireMax - ATTRIBUTE_RESERVE,
+      detail: `${wireMax / 1024} KiB per message on the wire (body + attribute names, types, values), less ${ATTRIBUTE_RESERVE} bytes for attribute encoding, times 3/4 since binary data travels base64-encoded; the exact wire size is checked again before sending`,
+      limit: declaredMaxEventSize(wireMax),
     },
     pull: { level: 'native', detail: 'ReceiveMessage long polling' },
     push: { level: 'unsupported', detail: 'SQS is pull-only' },

@@ -1,5 +1,6 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { Event } from '@eventport/core';
 import {
   ClosedError,
   type CapabilityReport,
@@ -10,12 +11,14 @@ import {
   type ReceiverOptions,
   type SenderOptions,
 } from '@eventport/core/driver';
-import { sqsCapabilities, variantOf } from './capabilities.js';
+import { SNS_MAX_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES, sqsCapabilities, variantOf } from './capabilities.js';
 import { createSnsClient, createSqsClient } from './clients.js';
 import { parseSqsConfig, type SqsConfig } from './config.js';
-import { nameOfArn } from './names.js';
-import { SqsReceiver } from './receiver.js';
-import { Resources } from './resources.js';
+import { REQUEST_TIMEOUT_MS } from './clients.js';
+import { mapAwsError } from './errors.js';
+import { deduplicationIdFor, groupIdFor, nameOfArn } from './names.js';
+import { SqsReceiver, type DeadLetterSend } from './receiver.js';
+import { Resources, type DeadLetterTarget } from './resources.js';
 import { queueTarget, SqsSender, topicTarget } from './sender.js';
 
 /** What `broker.raw()` returns: the AWS SDK clients this connection uses. */
@@ -40,6 +43,7 @@ export class SqsDriver implements Driver {
   private readonly sns: SNSClient | undefined;
   private readonly open = new Set<{ close(): Promise<void> }>();
   private closed = false;
+  private native: SqsNative | undefined;
 
   constructor(readonly config: SqsConfig) {
     this.capabilities = sqsCapabilities(config);
@@ -68,12 +72,15 @@ export class SqsDriver implements Driver {
       sender = new SqsSender(
         topicTarget(this.sns!, arn, nameOfArn(arn), config.fifo),
         config.sendConcurrency,
+        this.healer(topic),
       );
     } else {
       const queue = await this.resources.topicQueue(topic);
+      const bound = config.queueUrl !== undefined && queue.url === config.queueUrl;
       sender = new SqsSender(
         queueTarget(this.sqs, queue.url, queue.name, config.fifo),
         config.sendConcurrency,
+        bound ? undefined : this.healer(topic),
       );
     }
     return this.track(sender);
@@ -85,9 +92,9 @@ export class SqsDriver implements Driver {
     const queue = config.fanOut
       ? await this.resources.groupQueue(topic, options.group)
       : await this.resources.topicQueue(topic);
-    const deadLetterQueue =
+    const deadLetter =
       options.deadLetter !== undefined
-        ? await this.resources.deadLetterQueue(
+        ? await this.resources.deadLetter(
             queue,
             options.deadLetter.topic,
             options.group,
@@ -103,9 +110,73 @@ export class SqsDriver implements Driver {
         leaseMs: options.leaseMs,
         waitTimeSeconds: config.waitTimeSeconds,
         concurrency: config.receiveConcurrency,
-        deadLetterQueue,
+        heal:
+          config.queueUrl !== undefined && queue.url === config.queueUrl
+            ? undefined
+            : this.healer(topic, config.fanOut ? options.group : undefined),
+        maxMessageBytes:
+          config.fanOut && deadLetter?.kind === 'topic' ? SNS_MAX_MESSAGE_BYTES : SQS_MAX_MESSAGE_BYTES,
+        deadLetter: deadLetter === undefined ? undefined : this.deadLetterSender(deadLetter),
       }),
     );
+  }
+
+  /** With auto-creation on: re-creates a topic's vanished queue / SNS topic / group queue. */
+  private healer(topic: string, group?: string): (() => Promise<void>) | undefined {
+    if (!this.config.autoCreate) return undefined;
+    return () => this.resources.heal(topic, group);
+  }
+
+  /** Moves one event to a dead-letter target (SendMessage to a queue, or Publish to an SNS topic). */
+  private deadLetterSender(target: DeadLetterTarget): DeadLetterSend {
+    const fifo = this.config.fifo;
+    const ids = (event: Event) =>
+      fifo
+        ? {
+            MessageGroupId: groupIdFor(event.key, event.id),
+            MessageDeduplicationId: deduplicationIdFor(event.source, event.id),
+          }
+        : {};
+    if (target.kind === 'queue') {
+      const { url, name } = target.queue;
+      return {
+        name,
+        send: async (event, m) => {
+          try {
+            await this.sqs.send(
+              new SendMessageCommand({
+                QueueUrl: url,
+                MessageBody: m.body,
+                MessageAttributes: m.attributes,
+                ...ids(event),
+              }),
+              { requestTimeout: REQUEST_TIMEOUT_MS },
+            );
+          } catch (err) {
+            throw mapAwsError(err, `dead-letter to queue ${name}`);
+          }
+        },
+      };
+    }
+    const sns = this.sns!;
+    return {
+      name: target.name,
+      send: async (event, m) => {
+        try {
+          await sns.send(
+            new PublishCommand({
+              TopicArn: target.arn,
+              Message: m.body,
+              MessageAttributes: m.attributes,
+              ...ids(event),
+            }),
+            { requestTimeout: REQUEST_TIMEOUT_MS },
+          );
+        } catch (err) {
+          throw mapAwsError(err, `dead-letter to SNS topic ${target.name}`);
+        }
+      },
+    };
   }
 
   createTopic(topic: string): Promise<void> {
@@ -121,12 +192,13 @@ export class SqsDriver implements Driver {
   raw(): SqsNative {
     const resources = this.resources;
     const fanOut = this.config.fanOut;
-    return {
+    this.native ??= Object.freeze({
       sqs: this.sqs,
       sns: this.sns,
-      queueUrl: async (topic, group = 'default') =>
+      queueUrl: async (topic: string, group = 'default') =>
         (fanOut ? await resources.groupQueue(topic, group) : await resources.topicQueue(topic)).url,
-    };
+    });
+    return this.native;
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,7 @@ export {
   SNS_MAX_MESSAGE_BYTES,
   ATTRIBUTE_RESERVE,
   MAX_DELAY_MS,
+  declaredMaxEventSize,
 } from './capabilities.js';
 export {
   encodeMessage,

@@ -2,23 +2,22 @@ import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
-  SendMessageCommand,
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { Event } from '@eventport/core';
 import {
+  BrokerUnavailableError,
   EventPortError,
   withDeadLetterInfo,
   type DriverReceiver,
   type ReceivedMessage,
 } from '@eventport/core/driver';
-import { SQS_MAX_MESSAGE_BYTES } from './capabilities.js';
 import { REQUEST_TIMEOUT_MS } from './clients.js';
 import { Coalescer } from './coalescer.js';
 import { isGoneEntry, mapAwsError, mapEntryError } from './errors.js';
-import { deduplicationIdFor, groupIdFor } from './names.js';
 import type { QueueRef } from './resources.js';
-import { decodeMessage, encodeMessage } from './wire.js';
+import { decodeMessage, encodeMessage, type EncodedMessage } from './wire.js';
 
 /** ChangeMessageVisibility's ceiling: 12 hours from the first receive. */
 export const MAX_VISIBILITY_S = 12 * 3600;
@@ -44,8 +43,21 @@ export interface ReceiverSettings {
   readonly leaseMs: number;
   readonly waitTimeSeconds: number;
   readonly concurrency: number;
-  /** The dead-letter queue for `deadLetter` (absent: dead-lettering not requested). */
-  readonly deadLetterQueue: QueueRef | undefined;
+  /** The largest message the dead-letter destination takes. */
+  readonly maxMessageBytes: number;
+  /**
+   * Re-creates the queue when it vanished (auto-creation on); absent: a missing
+   * queue is fatal (TopicNotFoundError).
+   */
+  readonly heal?: () => Promise<void>;
+  /** Where `deadLetter` moves a message (absent: dead-lettering not requested). */
+  readonly deadLetter: DeadLetterSend | undefined;
+}
+
+/** Sends an encoded event to the dead-letter destination. */
+export interface DeadLetterSend {
+  readonly name: string;
+  send(event: Event, message: EncodedMessage): Promise<void>;
 }
 
 function handleOf(m: ReceivedMessage): SqsHandle {
@@ -89,6 +101,7 @@ export class SqsReceiver implements DriverReceiver {
   private readonly running = new Set<Promise<void>>();
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private closing: Promise<void> | undefined;
+  private healing: Promise<void> | undefined;
   private readonly visibilityS: number;
 
   constructor(
@@ -178,38 +191,25 @@ export class SqsReceiver implements DriverReceiver {
   }
 
   async deadLetter(message: ReceivedMessage, reason: string): Promise<void> {
-    const dlq = this.settings.deadLetterQueue;
-    if (dlq === undefined)
-      throw new EventPortError('INVALID_CONFIG', `no dead-letter queue for ${this.settings.queue.name}`);
+    const target = this.settings.deadLetter;
+    if (target === undefined) {
+      throw new EventPortError(
+        'INVALID_CONFIG',
+        `no dead-letter destination for ${this.settings.queue.name}`,
+      );
+    }
     const h = this.settle(message);
     if (h === undefined) return;
     const event = withDeadLetterInfo(message.event, reason, message.deliveryCount);
     const encoded = encodeMessage(event);
-    if (encoded.size > SQS_MAX_MESSAGE_BYTES) {
+    if (encoded.size > this.settings.maxMessageBytes) {
       // The reason does not fit: SQS's own redrive moves the message once its receives run out.
       throw new EventPortError(
         'EVENT_TOO_LARGE',
-        `event ${event.id} with its dead-letter reason exceeds SQS's limit`,
+        `event ${event.id} with its dead-letter reason exceeds the size limit`,
       );
     }
-    try {
-      await this.sqs.send(
-        new SendMessageCommand({
-          QueueUrl: dlq.url,
-          MessageBody: encoded.body,
-          MessageAttributes: encoded.attributes,
-          ...(this.settings.fifo
-            ? {
-                MessageGroupId: groupIdFor(event.key, event.id),
-                MessageDeduplicationId: deduplicationIdFor(event.source, event.id),
-              }
-            : {}),
-        }),
-        { requestTimeout: REQUEST_TIMEOUT_MS },
-      );
-    } catch (err) {
-      throw mapAwsError(err, `dead-letter to ${dlq.name}`);
-    }
+    await target.send(event, encoded);
     await this.deletes.add(h.receipt);
   }
 
@@ -285,6 +285,16 @@ export class SqsReceiver implements DriverReceiver {
         this.wake?.();
       });
     this.running.add(op);
+  }
+
+  /** Re-creates the vanished queue (once at a time); the receive failure becomes retryable meanwhile. */
+  private startHeal(cause: EventPortError): EventPortError {
+    this.healing ??= this.settings.heal!()
+      .catch(() => undefined)
+      .finally(() => (this.healing = undefined));
+    return new BrokerUnavailableError(`queue ${this.settings.queue.name} is missing; re-creating it`, {
+      cause,
+    });
   }
 
   private accept(messages: readonly Message[]): void {

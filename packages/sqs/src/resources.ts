@@ -29,6 +29,11 @@ export interface QueueRef {
   readonly name: string;
 }
 
+/** Where a message that exhausted its attempts is moved at once: a queue, or (fan-out mode) an SNS topic. */
+export type DeadLetterTarget =
+  | { readonly kind: 'queue'; readonly queue: QueueRef }
+  | { readonly kind: 'topic'; readonly arn: string; readonly name: string };
+
 /**
  * Looks up, creates and wires the native resources behind topics and groups:
  * queues (plain mode), SNS topics with one subscribed queue per group (fan-out
@@ -56,6 +61,43 @@ export class Resources {
       return this.queueUrl(config.queue, create, topic).then((url) => ({ url, name: config.queue! }));
     }
     return this.queueUrl(name, create, topic).then((url) => ({ url, name }));
+  }
+
+  /**
+   * Re-creates a topic's resources after they vanished (a queue deleted, an
+   * emulator restarted): forgets the cached lookups and resolves again with
+   * creation. Plain mode: the topic's queue; fan-out: the SNS topic and, with
+   * `group`, the group's queue and subscription.
+   */
+  async heal(topic: string, group?: string): Promise<void> {
+    const { config } = this;
+    if (config.fanOut) {
+      this.topics.delete(topic);
+      if (group !== undefined) {
+        const name = queueName(config.prefix, topic, config.fifo, group);
+        this.forgetQueue(name);
+        this.groups.delete(`${topic}\u0000${group}`);
+        await this.groupQueue(topic, group);
+      } else {
+        await this.topicArn(topic, true);
+      }
+      return;
+    }
+    const ref = await this.topicQueue(topic, false).catch(() => undefined);
+    if (ref !== undefined) this.forgetQueue(ref.name);
+    this.forgetQueue(queueName(config.prefix, topic, config.fifo));
+    if (config.queue !== undefined) this.forgetQueue(config.queue);
+    await this.topicQueue(topic, true);
+  }
+
+  private forgetQueue(name: string): void {
+    const url = this.urls.get(name);
+    this.urls.delete(name);
+    if (url !== undefined)
+      void url.then(
+        (u) => this.arns.delete(u),
+        () => undefined,
+      );
   }
 
   /** The queue of a consumer group on a fan-out topic: created and subscribed to the SNS topic (raw delivery). */
@@ -103,19 +145,22 @@ export class Resources {
   }
 
   /**
-   * Makes sure `source` dead-letters into a queue and returns that queue. An
-   * existing RedrivePolicy is kept (its maxReceiveCount is updated when it targets
-   * the requested queue); without one, the requested dead-letter queue is created
-   * and attached with maxReceiveCount = `maxDeliveries`.
+   * Makes sure `source` dead-letters natively and says where EventPort moves a
+   * message at once. An existing RedrivePolicy is kept (its maxReceiveCount is
+   * updated when it targets the requested queue) and its queue is the target.
+   * Without one, the dead-letter queue is created and attached with
+   * maxReceiveCount = `maxDeliveries`. Plain mode: the dead-letter topic's queue.
+   * Fan-out mode: the dead-letter topic is an SNS topic too; the redrive target is
+   * its queue for `group` (subscribed), and immediate moves publish to the topic,
+   * so every group reading the dead-letter topic sees them.
    */
-  async deadLetterQueue(
+  async deadLetter(
     source: QueueRef,
     dlqTopic: string,
-    group: string | undefined,
+    group: string,
     maxDeliveries: number,
-  ): Promise<QueueRef> {
+  ): Promise<DeadLetterTarget> {
     const { config } = this;
-    const wanted = queueName(config.prefix, dlqTopic, config.fifo, config.fanOut ? group : undefined);
     let attrs: Record<string, string>;
     try {
       const out = await this.sqs.send(
@@ -129,15 +174,18 @@ export class Resources {
     } catch (err) {
       throw mapAwsError(err, `read the RedrivePolicy of ${source.name}`);
     }
+    const wanted = queueName(config.prefix, dlqTopic, config.fifo, config.fanOut ? group : undefined);
     const current = parseRedrive(attrs.RedrivePolicy);
     if (current !== undefined && nameOfArn(current.deadLetterTargetArn) !== wanted) {
       const name = nameOfArn(current.deadLetterTargetArn);
       const url = await this.queueUrl(name, false, dlqTopic, accountOfArn(current.deadLetterTargetArn));
-      return { url, name };
+      return { kind: 'queue', queue: { url, name } };
     }
-    const url = await this.queueUrl(wanted, config.autoCreate, dlqTopic);
+    const queue = config.fanOut
+      ? await this.groupQueue(dlqTopic, group)
+      : { url: await this.queueUrl(wanted, config.autoCreate, dlqTopic), name: wanted };
     if (current === undefined || current.maxReceiveCount !== maxDeliveries) {
-      const arn = await this.queueArn(url);
+      const arn = await this.queueArn(queue.url);
       const policy = JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: maxDeliveries });
       try {
         await this.sqs.send(
@@ -145,10 +193,12 @@ export class Resources {
           T,
         );
       } catch (err) {
-        throw mapAwsError(err, `attach dead-letter queue ${wanted} to ${source.name}`);
+        throw mapAwsError(err, `attach dead-letter queue ${queue.name} to ${source.name}`);
       }
     }
-    return { url, name: wanted };
+    if (!config.fanOut) return { kind: 'queue', queue };
+    const topicArn = await this.topicArn(dlqTopic);
+    return { kind: 'topic', arn: topicArn, name: nameOfArn(topicArn) };
   }
 
   /** Creates a topic's native resource (queue or SNS topic). Idempotent. */

@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
 import {
+  BrokerUnavailableError,
   ClosedError,
   ConfigError,
   EventTooLargeError,
@@ -51,6 +52,8 @@ export class SqsSender implements DriverSender {
   constructor(
     private readonly target: SendTarget,
     private readonly concurrency: number,
+    /** Re-creates the queue or topic when it vanished (auto-creation on); absent: a missing one is final. */
+    private readonly heal?: () => Promise<void>,
   ) {}
 
   async send(batch: readonly OutgoingEvent[]): Promise<SendOutcome[]> {
@@ -104,6 +107,21 @@ export class SqsSender implements DriverSender {
       }
     };
     await Promise.all(Array.from({ length: Math.min(width, chunks.length) }, worker));
+    if (this.heal !== undefined && outcomes.some((o) => !o.ok && isMissing(o.error))) {
+      // The destination vanished: re-create it and let the portable layer retry those entries.
+      await this.heal().catch(() => undefined);
+      for (let i = 0; i < outcomes.length; i++) {
+        const o = outcomes[i]!;
+        if (!o.ok && isMissing(o.error)) {
+          outcomes[i] = {
+            ok: false,
+            error: new BrokerUnavailableError(`${this.target.describe()} was missing; re-created it`, {
+              cause: o.error,
+            }),
+          };
+        }
+      }
+    }
     return outcomes;
   }
 
@@ -172,6 +190,11 @@ export function topicTarget(sns: SNSClient, topicArn: string, topicName: string,
       return collect(chunk, out.Successful, out.Failed, `publish to SNS topic ${topicName}`);
     },
   };
+}
+
+/** The queue or topic does not exist (TopicNotFoundError or an error with its code). */
+function isMissing(err: Error): boolean {
+  return (err as { code?: unknown }).code === 'TOPIC_NOT_FOUND';
 }
 
 function collect(

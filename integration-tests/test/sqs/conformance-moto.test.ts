@@ -1,0 +1,39 @@
+/**
+ * The conformance suite over the SQS adapter against moto (SQS + SNS): standard and FIFO queues,
+ * and fan-out through SNS topics with a queue per consumer group. ElasticMQ runs the whole suite
+ * on plain queues; here the SNS variants run the checks whose path differs with SNS (publishing,
+ * group queues, dead-lettering to a topic).
+ *
+ * @brokers moto
+ */
+import { describeSqsConformance, type Gaps } from './support/harness.js';
+
+const race =
+  "moto's ReceiveMessage is not atomic: consumers polling one queue at once can be handed the same message (SQS hands a message to one receiver per visibility timeout)";
+const dedupe =
+  'moto dedupes a MessageDeduplicationId only against copies still in the queue; SQS remembers it for 5 minutes, also after the first copy was consumed';
+
+const plain: Gaps = { 'competing-consumers': race };
+const fifo: Gaps = { ...plain, 'publish.idempotent': dedupe };
+
+const SNS_CHECKS = [
+  'round-trip',
+  'topic-isolation',
+  'missing-topic',
+  'max-event-size',
+  'publish-at-least-once',
+  'batch-publish',
+  'fan-out',
+  'redelivery',
+  'dead-letter',
+  'durability',
+  'exactly-once',
+];
+
+describeSqsConformance('moto', 'standard', { gaps: plain });
+describeSqsConformance('moto', 'fifo', { gaps: fifo });
+describeSqsConformance('moto', 'standard+sns', { gaps: plain, only: SNS_CHECKS });
+describeSqsConformance('moto', 'fifo+sns', {
+  gaps: fifo,
+  only: [...SNS_CHECKS, 'per-key-order', 'idempotent-publish'],
+});

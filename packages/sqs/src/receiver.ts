@@ -274,8 +274,10 @@ export class SqsReceiver implements DriverReceiver {
           else for (const m of out.Messages ?? []) this.giveBack(m);
         },
         (err: unknown) => {
-          if (!this.abort.signal.aborted)
-            this.failure = mapAwsError(err, `receive from ${queue.name}`, queue.name);
+          if (this.abort.signal.aborted) return;
+          const mapped = mapAwsError(err, `receive from ${queue.name}`, queue.name);
+          const vanished = mapped.code === 'TOPIC_NOT_FOUND' && this.settings.heal !== undefined;
+          this.failure = vanished ? this.startHeal(mapped) : mapped;
         },
       )
       .finally(() => {

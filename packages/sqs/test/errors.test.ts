@@ -113,3 +113,12 @@ describe('AWS error mapping', () => {
     expect(awsErrorName('nope')).toBeUndefined();
   });
 });
+
+describe('errors as jest (another realm) shows them', () => {
+  test('the SDK wrapper of a network error is still retryable', () => {
+    const wrapped = new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:9324');
+    expect(mapAwsError(wrapped, 'x')).toMatchObject({ code: 'BROKER_UNAVAILABLE', retryable: true });
+    const hangUp = new Error('AWS SDK error wrapper for TimeoutError: socket hang up');
+    expect(mapAwsError(hangUp, 'x').retryable).toBe(true);
+  });
+});

@@ -40,7 +40,7 @@ function makeInputs(n: number): { source: string; type: string; data: Uint8Array
 async function eventport(concurrency: number): Promise<Result> {
   gc();
   const rss = new RssSampler();
-  const broker = await connect(`memory://bench-${concurrency}?partitions=4&retentionMs=100`, {
+  const broker = await connect(`memory://bench-${concurrency}?partitions=4&retentionMs=1000`, {
     tracing: false,
   });
   const topic = 'bench';

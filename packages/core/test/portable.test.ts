@@ -94,17 +94,34 @@ describe('Deque', () => {
 });
 
 describe('KeyedScheduler', () => {
-  /** A scheduler whose items are the tasks themselves. */
-  const newScheduler = (concurrency: number) =>
-    new KeyedScheduler<() => Promise<void> | undefined>(concurrency, (task) => task());
+  /** A scheduler whose items are keyed tasks; `submit(key, task)` for readability. */
+  type Item = { key: string | undefined; task: () => Promise<void> | undefined };
+  const newScheduler = (concurrency: number) => {
+    const s = new KeyedScheduler<Item>(
+      concurrency,
+      (i) => i.task(),
+      (i) => i.key,
+    );
+    return {
+      submit: (key: string | undefined, task: () => Promise<void> | undefined) => s.submit({ key, task }),
+      idle: () => s.idle(),
+      get size() {
+        return s.size;
+      },
+    };
+  };
 
   it('runs synchronous tasks back to back without waiting a turn', () => {
     const ran: number[] = [];
-    const s = new KeyedScheduler<number>(2, (n) => {
-      ran.push(n);
-      return undefined;
-    });
-    for (let i = 0; i < 5; i++) s.submit(i % 2 === 0 ? 'even' : undefined, i);
+    const s = new KeyedScheduler<number>(
+      2,
+      (n) => {
+        ran.push(n);
+        return undefined;
+      },
+      (n) => (n % 2 === 0 ? 'even' : undefined),
+    );
+    for (let i = 0; i < 5; i++) s.submit(i);
     expect(ran).toEqual([0, 1, 2, 3, 4]);
     expect(s.size).toBe(0);
   });

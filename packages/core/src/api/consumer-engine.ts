@@ -72,7 +72,11 @@ export class ConsumerEngine {
     private readonly deps: EngineDeps,
     handler: Handler,
   ) {
-    this.scheduler = new KeyedScheduler(deps.options.concurrency, this.process);
+    this.scheduler = new KeyedScheduler(
+      deps.options.concurrency,
+      this.process,
+      deps.options.ordering === 'per-key' ? keyOfDelivery : noKey,
+    );
     this.processor = new EventProcessor(deps, handler, this.stats, this.hardStop.signal);
     const { receiver, options, logger } = deps;
     if (receiver.extendLease !== undefined && options.delivery !== 'at-most-once') {
@@ -169,8 +173,7 @@ export class ConsumerEngine {
     settler.track(rec);
     if (options.delivery === 'at-most-once') void settler.ack(rec);
     else this.leases?.watch(rec, now);
-    const key = options.ordering === 'per-key' ? message.event.key : undefined;
-    this.scheduler.submit(key, rec);
+    this.scheduler.submit(rec);
   }
 
   /** Scheduler task: process one delivery, then release its slot (synchronously when it finished synchronously). */
@@ -207,4 +210,12 @@ export class ConsumerEngine {
       error: err,
     });
   }
+}
+
+function keyOfDelivery(rec: InFlight): string | undefined {
+  return rec.message.event.key;
+}
+
+function noKey(): undefined {
+  return undefined;
 }

@@ -4,7 +4,7 @@ import { eventSize } from '../codec/data.js';
 import { createEvent } from '../event/create-event.js';
 import type { Event, EventInput } from '../event/types.js';
 import type { Tracing } from '../tracing/otel.js';
-import { SendBatcher, type PendingSend } from './send-batcher.js';
+import { PendingSend, SendBatcher } from './send-batcher.js';
 import type { ResolvedProducerOptions } from './options.js';
 import { ConfigError } from '../errors/errors.js';
 
@@ -16,12 +16,6 @@ export interface Receipt {
   readonly offset?: number;
   /** The broker recognised this as a resend of an event it already had (idempotent publish). */
   readonly duplicate?: boolean;
-}
-
-interface Prepared {
-  readonly outgoing: OutgoingEvent;
-  /** Wire size in bytes, checked against the broker's maximum. */
-  readonly size: number;
 }
 
 export interface SendOptions {
@@ -78,7 +72,7 @@ export class Producer {
     options: SendOptions = {},
   ): Promise<Receipt | Receipt[]> {
     if (this.closed) return Promise.reject(new ClosedError(`producer for "${this.topic}"`));
-    let prepared: Prepared[];
+    let prepared: PendingSend[];
     try {
       const list = Array.isArray(input) ? input : [input as EventInput];
       prepared = list.map((e) => this.prepare(e, options));
@@ -101,7 +95,7 @@ export class Producer {
     return this.closing;
   }
 
-  private prepare(input: EventInput | Event, options: SendOptions): Prepared {
+  private prepare(input: EventInput | Event, options: SendOptions): PendingSend {
     const event = createEvent(input);
     const size = eventSize(event);
     if (size > this.maxSize) throw new EventTooLargeError(size, this.maxSize, event.id);
@@ -118,20 +112,19 @@ export class Producer {
       if (limit !== undefined && delayMs > limit)
         throw new ConfigError('delayMs', `must be at most ${limit} ms on this broker`);
     }
-    if (!this.tracing.enabled)
-      return { outgoing: delayMs === undefined ? { event } : { event, delayMs }, size };
+    if (!this.tracing.enabled) return new PendingSend(event, delayMs, size);
     const traced = this.tracing.startSend(this.driver.name, this.topic, event);
     const sent = traced.event;
-    const outgoing: OutgoingEvent = delayMs === undefined ? { event: sent } : { event: sent, delayMs };
-    this.spans.set(outgoing, traced.end);
-    return { outgoing, size: sent === event ? size : eventSize(sent) };
+    const pending = new PendingSend(sent, delayMs, sent === event ? size : eventSize(sent));
+    this.spans.set(pending, traced.end);
+    return pending;
   }
 
   private readonly spans = new WeakMap<OutgoingEvent, (error?: unknown) => void>();
 
   private traceEnd(batch: readonly PendingSend[]): void {
     for (const p of batch) {
-      const end = this.spans.get(p.outgoing);
+      const end = this.spans.get(p);
       if (end !== undefined) end(p.error);
     }
   }

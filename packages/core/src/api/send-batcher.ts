@@ -1,4 +1,5 @@
 import type { DriverSender, OutgoingEvent, SendOutcome } from '../driver/types.js';
+import type { Event } from '../event/types.js';
 import { BrokerUnavailableError, EventPortError, isRetryable } from '../errors/errors.js';
 import { backoffDelay } from '../portable/backoff.js';
 import { sleep } from '../portable/sleep.js';
@@ -36,14 +37,23 @@ class SendCall {
   }
 }
 
-/** One event waiting to be sent, and the `send` call it belongs to. */
-export interface PendingSend {
-  readonly outgoing: OutgoingEvent;
-  readonly size: number;
-  readonly call: SendCall;
-  readonly index: number;
+/**
+ * One event waiting to be sent. It is itself the OutgoingEvent handed to the
+ * driver (one object per event on the hot path), plus the `send` call it
+ * belongs to.
+ */
+export class PendingSend implements OutgoingEvent {
+  call: SendCall | undefined;
+  index = 0;
   /** Set when the send finally failed (for tracing). */
-  error?: unknown;
+  error: unknown;
+
+  constructor(
+    readonly event: Event,
+    readonly delayMs: number | undefined,
+    /** Wire size in bytes, checked against the broker's maximum. */
+    readonly size: number,
+  ) {}
 }
 
 /**
@@ -72,13 +82,15 @@ export class SendBatcher {
    * broker's limit). Resolves with their receipts in order once all were
    * acknowledged; rejects with the first final failure.
    */
-  enqueue(items: readonly { readonly outgoing: OutgoingEvent; readonly size: number }[]): Promise<Receipt[]> {
+  enqueue(items: readonly PendingSend[]): Promise<Receipt[]> {
     return new Promise<Receipt[]>((resolve, reject) => {
       const call = new SendCall(items.length, resolve, reject);
       for (let index = 0; index < items.length; index++) {
-        const { outgoing, size } = items[index]!;
-        this.queue.push({ outgoing, size, call, index });
-        this.queuedBytes += size;
+        const item = items[index]!;
+        item.call = call;
+        item.index = index;
+        this.queue.push(item);
+        this.queuedBytes += item.size;
       }
       if (items.length === 0) resolve([]);
       else if (this.queue.length >= this.options.maxEvents || this.queuedBytes >= this.options.maxBytes)
@@ -160,7 +172,7 @@ export class SendBatcher {
       const last = attempt >= policy.attempts;
       let outcomes: SendOutcome[];
       try {
-        outcomes = await sender.send(remaining.map((p) => p.outgoing));
+        outcomes = await sender.send(remaining);
       } catch (err) {
         if (last || !isRetryable(err)) {
           for (const p of remaining) this.fail(p, this.finalError(err, attempt));
@@ -174,14 +186,11 @@ export class SendBatcher {
         const p = remaining[i]!;
         const o = outcomes[i];
         if (o === undefined) {
-          this.fail(
-            p,
-            new BrokerUnavailableError(`driver returned no outcome for event ${p.outgoing.event.id}`),
-          );
+          this.fail(p, new BrokerUnavailableError(`driver returned no outcome for event ${p.event.id}`));
         } else if (o.ok) {
           const r = o.receipt;
-          p.call.succeed(p.index, {
-            id: p.outgoing.event.id,
+          p.call!.succeed(p.index, {
+            id: p.event.id,
             topic: this.topic,
             partition: r.partition,
             offset: r.offset,
@@ -212,6 +221,6 @@ export class SendBatcher {
 
   private fail(p: PendingSend, err: unknown): void {
     p.error = err;
-    p.call.fail(err);
+    p.call?.fail(err);
   }
 }

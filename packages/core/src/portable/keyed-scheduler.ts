@@ -1,10 +1,5 @@
 import { Deque } from './deque.js';
 
-interface Task<T> {
-  readonly key: string | undefined;
-  readonly item: T;
-}
-
 /**
  * Runs `run(item)` for submitted items with bounded concurrency while keeping
  * per-key order: items with the same key run one at a time, in submission order;
@@ -16,14 +11,16 @@ interface Task<T> {
 export class KeyedScheduler<T> {
   private running = 0;
   private pumping = false;
-  private readonly ready = new Deque<Task<T>>();
+  private readonly ready = new Deque<T>();
   /** Keys with an item running or ready, mapped to the items waiting behind it. */
-  private readonly waiting = new Map<string, Deque<Task<T>>>();
+  private readonly waiting = new Map<string, Deque<T>>();
   private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly concurrency: number,
     private readonly run: (item: T) => Promise<void> | undefined,
+    /** The ordering key of an item (undefined: no ordering). Must return the same key every time. */
+    private readonly keyOf: (item: T) => string | undefined,
   ) {}
 
   /** Items submitted and not finished (running + queued). */
@@ -33,17 +30,17 @@ export class KeyedScheduler<T> {
     return n;
   }
 
-  submit(key: string | undefined, item: T): void {
-    const task: Task<T> = { key, item };
+  submit(item: T): void {
+    const key = this.keyOf(item);
     if (key !== undefined) {
       const q = this.waiting.get(key);
       if (q !== undefined) {
-        q.push(task);
+        q.push(item);
         return;
       }
       this.waiting.set(key, new Deque());
     }
-    this.ready.push(task);
+    this.ready.push(item);
     this.pump();
   }
 
@@ -58,20 +55,20 @@ export class KeyedScheduler<T> {
     this.pumping = true;
     try {
       while (this.running < this.concurrency) {
-        const task = this.ready.shift();
-        if (task === undefined) break;
+        if (this.ready.length === 0) break;
+        const item = this.ready.shift() as T;
         this.running++;
         let pending: Promise<void> | undefined;
         try {
-          pending = this.run(task.item);
+          pending = this.run(item);
         } catch {
           pending = undefined;
         }
-        if (pending === undefined) this.release(task);
+        if (pending === undefined) this.release(item);
         else
           pending.then(
-            () => this.finish(task),
-            () => this.finish(task),
+            () => this.finish(item),
+            () => this.finish(item),
           );
       }
     } finally {
@@ -84,19 +81,19 @@ export class KeyedScheduler<T> {
     }
   }
 
-  private finish(task: Task<T>): void {
-    this.release(task);
+  private finish(item: T): void {
+    this.release(item);
     this.pump();
   }
 
-  /** Frees the task's slot and makes the next item of its key ready. */
-  private release(task: Task<T>): void {
+  /** Frees the item's slot and makes the next item of its key ready. */
+  private release(item: T): void {
     this.running--;
-    if (task.key !== undefined) {
-      const q = this.waiting.get(task.key)!;
-      const next = q.shift();
-      if (next !== undefined) this.ready.push(next);
-      else this.waiting.delete(task.key);
+    const key = this.keyOf(item);
+    if (key !== undefined) {
+      const q = this.waiting.get(key)!;
+      if (q.length > 0) this.ready.push(q.shift() as T);
+      else this.waiting.delete(key);
     }
   }
 }

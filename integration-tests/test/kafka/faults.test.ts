@@ -111,16 +111,14 @@ it('SIGKILL of an exactly-once worker mid-stream: every output is in the output 
   await b.createTopic(input, { partitions: 4 });
   await b.createTopic(output, { partitions: 4 });
   const total = 2_000;
-  await b
-    .producer(input, { delivery: 'exactly-once' })
-    .send(
-      Array.from({ length: total }, (_, i) => ({
-        source: '/fault',
-        type: 'order',
-        key: `c${i % 50}`,
-        data: { i },
-      })),
-    );
+  await b.producer(input, { delivery: 'exactly-once' }).send(
+    Array.from({ length: total }, (_, i) => ({
+      source: '/fault',
+      type: 'order',
+      key: `c${i % 50}`,
+      data: { i },
+    })),
+  );
 
   // read_committed reader of the output topic (kafkajs' default isolation level)
   const kafka = new Kafka({ clientId: 'fault-reader', brokers: [node.endpoint], logLevel: logLevel.NOTHING });

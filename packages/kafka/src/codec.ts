@@ -1,10 +1,10 @@
 import type { IHeaders, Message } from 'kafkajs';
 import {
+  STRUCTURED_CONTENT_TYPE,
   createEvent,
-  fromBinary,
+  decodeData,
   fromPlainMessage,
   fromStructured,
-  isStructured,
   toBinary,
 } from '@eventport/core/driver';
 import type { Event } from '@eventport/core';
@@ -57,25 +57,182 @@ export function recordId(topic: string, partition: number, offset: string): stri
 }
 
 /**
+ * What a header name means; names repeat on every record, so each is classified once: a CloudEvents
+ * core attribute (its index in CORE_ATTRIBUTE_NAMES), content-type, an extension, or nothing.
+ */
+const CORE_ATTRIBUTE_NAMES = [
+  'id',
+  'source',
+  'type',
+  'specversion',
+  'time',
+  'subject',
+  'dataschema',
+  'datacontenttype',
+];
+const IGNORED = -1;
+const CONTENT_TYPE = -2;
+const EXTENSION = -3;
+/** A header name's role, plus a one-entry cache of its last value (source, type… repeat on every record). */
+interface HeaderRole {
+  readonly code: number;
+  readonly attr: string;
+  cache: boolean;
+  lastBytes: Buffer | undefined;
+  lastText: string;
+  hits: number;
+  misses: number;
+}
+const roles = new Map<string, HeaderRole>();
+
+function headerRole(rawName: string): HeaderRole {
+  let role = roles.get(rawName);
+  if (role === undefined) {
+    const name = rawName.toLowerCase();
+    let code = IGNORED;
+    let attr = '';
+    if (name === 'content-type') code = CONTENT_TYPE;
+    else if (name.startsWith(HEADER_PREFIX) && name.length > HEADER_PREFIX.length) {
+      attr = name.slice(HEADER_PREFIX.length);
+      const index = CORE_ATTRIBUTE_NAMES.indexOf(attr);
+      code = index >= 0 ? index : EXTENSION;
+    }
+    role = { code, attr, cache: code !== 0, lastBytes: undefined, lastText: '', hits: 0, misses: 0 };
+    if (roles.size < 10_000) roles.set(rawName, role);
+  }
+  return role;
+}
+
+/**
+ * A header value as text. Values that repeat record after record (source, type, specversion,
+ * content-type) are compared with the previous bytes instead of being decoded again; a header whose
+ * values keep changing (time, ids) stops being cached after a few dozen misses.
+ */
+function headerText(role: HeaderRole, v: Buffer): string {
+  if (!role.cache) return v.toString('utf8');
+  const last = role.lastBytes;
+  if (last !== undefined && last.length === v.length && last.equals(v)) {
+    role.hits++;
+    return role.lastText;
+  }
+  const text = v.toString('utf8');
+  if (++role.misses > 32 && role.misses > role.hits) role.cache = false;
+  else if (v.length <= 256) {
+    role.lastBytes = Buffer.from(v);
+    role.lastText = text;
+  }
+  return text;
+}
+
+/** Whether a content type leaves the payload as bytes (asked of core's decodeData once per type). */
+const bytesTypes = new Map<string, boolean>();
+function decodeBody(body: Uint8Array | undefined, contentType: string | undefined): unknown {
+  if (body === undefined || contentType === undefined) return body;
+  let asBytes = bytesTypes.get(contentType);
+  if (asBytes === undefined) {
+    let probe: unknown;
+    try {
+      probe = decodeData(new Uint8Array(0), contentType);
+    } catch {
+      probe = undefined; // JSON: parsing nothing fails
+    }
+    asBytes = probe instanceof Uint8Array;
+    if (bytesTypes.size < 1_000) bytesTypes.set(contentType, asBytes);
+  }
+  return asBytes ? body : decodeData(body, contentType);
+}
+
+/**
  * Decodes a fetched record. Never throws: a record whose CloudEvents attributes are invalid is
  * delivered as a plain event with a `decodeerror` extension saying why, so one bad record cannot
- * stall its partition.
+ * stall its partition. Binary mode is decoded in one pass over the headers (the hot path).
  */
 export function decodeRecord(topic: string, partition: number, record: FetchedRecord): Event {
-  const headers = headerStrings(record.headers);
   const key = record.key === null ? undefined : record.key.toString('utf8');
-  const body =
-    record.value === null
-      ? undefined
-      : new Uint8Array(record.value.buffer, record.value.byteOffset, record.value.byteLength);
+  const value = record.value;
+  const body = value === null ? undefined : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  let id: string | undefined;
+  let source: string | undefined;
+  let type: string | undefined;
+  let specversion: string | undefined;
+  let time: string | undefined;
+  let subject: string | undefined;
+  let dataschema: string | undefined;
+  let datacontenttype: string | undefined;
+  let contentType: string | undefined;
+  let extensions: Record<string, string> | undefined;
+  const headers = record.headers;
+  if (headers !== undefined) {
+    const names = Object.keys(headers);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const role = headerRole(name);
+      if (role.code === IGNORED) continue;
+      let v = headers[name];
+      if (Array.isArray(v)) v = v[v.length - 1];
+      if (v === undefined) continue;
+      const text = typeof v === 'string' ? v : headerText(role, v);
+      switch (role.code) {
+        case 0:
+          id = text;
+          break;
+        case 1:
+          source = text;
+          break;
+        case 2:
+          type = text;
+          break;
+        case 3:
+          specversion = text;
+          break;
+        case 4:
+          time = text;
+          break;
+        case 5:
+          subject = text;
+          break;
+        case 6:
+          dataschema = text;
+          break;
+        case 7:
+          datacontenttype = text;
+          break;
+        case CONTENT_TYPE:
+          contentType = text;
+          break;
+        default:
+          (extensions ??= {})[role.attr] = text;
+      }
+    }
+  }
   try {
-    if (isStructured(headers) && body !== undefined) return fromStructured(body, { key });
-    const binary = fromBinary({ headers, body }, HEADER_PREFIX, { key });
-    if (binary !== undefined) return binary;
-    return plain(topic, partition, record, headers, key, body);
+    if (
+      contentType !== undefined &&
+      body !== undefined &&
+      contentType.toLowerCase().startsWith(STRUCTURED_CONTENT_TYPE)
+    ) {
+      return fromStructured(body, { key });
+    }
+    if (specversion !== undefined) {
+      const mediaType = contentType ?? datacontenttype;
+      return createEvent({
+        id,
+        source: source as string,
+        type: type as string,
+        specversion: specversion as '1.0',
+        time,
+        subject,
+        dataschema,
+        datacontenttype: mediaType,
+        data: decodeBody(body, mediaType),
+        key,
+        extensions,
+      });
+    }
+    return plain(topic, partition, record, contentType, key, body);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    const base = plain(topic, partition, record, {}, key, body);
+    const base = plain(topic, partition, record, undefined, key, body);
     return createEvent({ ...base, extensions: { decodeerror: reason.slice(0, 512) } });
   }
 }
@@ -84,13 +241,10 @@ function plain(
   topic: string,
   partition: number,
   record: FetchedRecord,
-  headers: Record<string, string>,
+  contentType: string | undefined,
   key: string | undefined,
   body: Uint8Array | undefined,
 ): Event {
-  let contentType: string | undefined;
-  for (const [name, value] of Object.entries(headers))
-    if (name.toLowerCase() === 'content-type') contentType = value;
   const ms = Number(record.timestamp);
   try {
     return fromPlainMessage({

@@ -42,7 +42,7 @@ export interface KafkaOptions {
   rebalanceTimeoutMs?: number;
   /** Longest a fetch waits on the broker for new records, ms (default 500). */
   maxWaitTimeMs?: number;
-  /** Fetched-but-not-handed-out events per consumer above which fetching pauses (default 2000). */
+  /** Fetched-but-not-handed-out events per consumer above which fetching holds, then pauses (default 5000). */
   maxBufferedEvents?: number;
   /** TCP connect timeout, ms (default 3000). */
   connectionTimeoutMs?: number;
@@ -164,7 +164,7 @@ export function parseKafkaConfig(
     heartbeatIntervalMs,
     rebalanceTimeoutMs: int(options.rebalanceTimeoutMs, 60_000, 'rebalanceTimeoutMs', 1_000, 3_600_000),
     maxWaitTimeMs: int(options.maxWaitTimeMs, 500, 'maxWaitTimeMs', 1, 60_000),
-    maxBufferedEvents: int(options.maxBufferedEvents, 2_000, 'maxBufferedEvents', 1, 10_000_000),
+    maxBufferedEvents: int(options.maxBufferedEvents, 5_000, 'maxBufferedEvents', 1, 10_000_000),
     connectionTimeoutMs: int(options.connectionTimeoutMs, 3_000, 'connectionTimeoutMs', 1, 600_000),
     requestTimeoutMs: int(options.requestTimeoutMs, 30_000, 'requestTimeoutMs', 1, 3_600_000),
     transactionTimeoutMs: int(options.transactionTimeoutMs, 60_000, 'transactionTimeoutMs', 1_000, 900_000),

@@ -14,10 +14,10 @@ import { HEADER_PREFIX } from './codec.js';
  *   of a batch lands on the same partitions, so the idempotent producer's per-partition sequence
  *   numbers line up and the broker recognises the resend.
  *
- * The partition chosen for each record is remembered (weakly) so the sender can compute per-event
- * offsets from the per-partition base offsets of the produce response.
+ * The partition chosen for a record is written into it (`message.partition`), so that a retry of
+ * the same messages goes to the same partitions and the sender can compute per-event offsets from
+ * the per-partition base offsets of the produce response.
  */
-const chosen = new WeakMap<Message, number>();
 
 const SEED = 0x9747b28c;
 const M = 0x5bd1e995;
@@ -44,10 +44,37 @@ export function murmur2(data: Uint8Array): number {
   return h | 0;
 }
 
-/** The Java client's partition for a key: `(murmur2(key) & 0x7fffffff) % partitions`. */
+/** Kafka's murmur2 of a string's UTF-8 bytes; ASCII strings are hashed without encoding them first. */
+export function murmur2String(s: string): number {
+  const length = s.length;
+  for (let i = 0; i < length; i++) if (s.charCodeAt(i) > 0x7f) return murmur2(Buffer.from(s, 'utf8'));
+  let h = SEED ^ length;
+  const end = length & ~3;
+  for (let i = 0; i < end; i += 4) {
+    let k =
+      s.charCodeAt(i) |
+      (s.charCodeAt(i + 1) << 8) |
+      (s.charCodeAt(i + 2) << 16) |
+      (s.charCodeAt(i + 3) << 24);
+    k = Math.imul(k, M);
+    k ^= k >>> 24;
+    k = Math.imul(k, M);
+    h = Math.imul(h, M) ^ k;
+  }
+  const rest = length & 3;
+  if (rest === 3) h ^= s.charCodeAt(end + 2) << 16;
+  if (rest >= 2) h ^= s.charCodeAt(end + 1) << 8;
+  if (rest >= 1) h = Math.imul(h ^ s.charCodeAt(end), M);
+  h ^= h >>> 13;
+  h = Math.imul(h, M);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+/** The Java client's partition for a key: `(murmur2(utf8(key)) & 0x7fffffff) % partitions`. */
 export function partitionForKey(key: string | Uint8Array, partitions: number): number {
-  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
-  return (murmur2(bytes) & 0x7fffffff) % partitions;
+  const hash = typeof key === 'string' ? murmur2String(key) : murmur2(key);
+  return (hash & 0x7fffffff) % partitions;
 }
 
 export const eventPortPartitioner: ICustomPartitioner = () => {
@@ -62,12 +89,12 @@ export const eventPortPartitioner: ICustomPartitioner = () => {
       if (typeof id === 'string' || Buffer.isBuffer(id)) partition = partitionForKey(id, n);
       else partition = roundRobin++ % n;
     }
-    chosen.set(message, partition);
+    message.partition = partition;
     return partition;
   };
 };
 
 /** The partition the partitioner picked for `message` (after it was sent). */
 export function partitionOf(message: Message): number | undefined {
-  return chosen.get(message);
+  return message.partition ?? undefined;
 }

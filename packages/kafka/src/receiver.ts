@@ -37,10 +37,13 @@ interface Staged {
   readonly done: (committed: boolean) => void;
 }
 
-interface Buffered {
+/** A fetched batch waiting in the buffer; `next` is the first record not handed out yet. */
+interface Chunk {
   readonly partition: number;
-  readonly record: KafkaMessage;
+  readonly partitionName: string;
   readonly epoch: number;
+  readonly records: KafkaMessage[];
+  next: number;
 }
 
 interface PartitionState {
@@ -66,15 +69,19 @@ export interface ReceiverDeps {
 }
 
 const POLL_WAIT_MS = 1_000;
+/** How long a full buffer holds the fetch loop before the topic is paused instead. */
+const HOLD_MS = 1_000;
 
 /**
  * One member of a consumer group, bridging kafkajs' push-style `eachBatch` to the SPI's pull-style
  * `receive`:
  *
  * - Fetched batches go into a buffer and `eachBatch` returns at once, so kafkajs' loop (fetch,
- *   heartbeat) never waits for handlers: heartbeats keep flowing however slow a handler is.
- *   Backpressure: above `maxBufferedEvents` waiting events the topic is paused (kafkajs stops
- *   fetching it and keeps heartbeating), below half of it resumed.
+ *   heartbeat) does not wait for handlers: heartbeats keep flowing however slow a handler is.
+ *   Backpressure: above `maxBufferedEvents` waiting events, `eachBatch` holds the fetch loop
+ *   (calling heartbeat) for up to a second while handlers drain half the buffer — fetching resumes
+ *   the moment they have; if they have not, the topic is paused (kafkajs stops fetching it and
+ *   keeps heartbeating) and resumed once the buffer is half empty.
  * - Offsets are committed by the portable layer's contiguous tracker through `commit`; commits are
  *   coalesced and sent every `commitIntervalMs`, when a rebalance starts (kafkajs emits REBALANCING
  *   right before it sends JoinGroup after a FindCoordinator round trip, so the OffsetCommit issued
@@ -94,8 +101,9 @@ export class KafkaReceiver implements DriverReceiver {
   private readonly consumer: Consumer;
   private readonly topic: string;
   private readonly group: string;
-  private buffer: Buffered[] = [];
-  private head = 0;
+  private chunks: Chunk[] = [];
+  private chunkHead = 0;
+  private count = 0;
   private waiter: (() => void) | undefined;
   private paused = false;
   private epoch = 0;
@@ -117,6 +125,8 @@ export class KafkaReceiver implements DriverReceiver {
   private readonly lowWater: number;
   private readonly knownOutputTopics = new Set<string>();
   private pauses = 0;
+  private holds = 0;
+  private readonly drainWaiters = new Set<() => void>();
   private resumes = 0;
 
   private constructor(private readonly deps: ReceiverDeps) {
@@ -181,10 +191,18 @@ export class KafkaReceiver implements DriverReceiver {
   }
 
   /** Diagnostics: events fetched and not handed out yet, whether fetching is paused, and how often it was. */
-  get stats(): { buffered: number; paused: boolean; pauses: number; resumes: number; assigned: number[] } {
+  get stats(): {
+    buffered: number;
+    paused: boolean;
+    holds: number;
+    pauses: number;
+    resumes: number;
+    assigned: number[];
+  } {
     return {
       buffered: this.buffered(),
       paused: this.paused,
+      holds: this.holds,
       pauses: this.pauses,
       resumes: this.resumes,
       assigned: [...this.assigned.keys()],
@@ -193,25 +211,68 @@ export class KafkaReceiver implements DriverReceiver {
 
   // ---- kafkajs callbacks -------------------------------------------------------------------
 
-  private onBatch({ batch, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
-    if (this.closed || !isRunning() || isStale() || batch.messages.length === 0) return Promise.resolve();
+  private async onBatch({
+    batch,
+    isRunning,
+    isStale,
+    resolveOffset,
+    heartbeat,
+  }: EachBatchPayload): Promise<void> {
+    if (this.closed || !isRunning() || isStale() || batch.messages.length === 0) return;
     const state = this.assigned.get(batch.partition);
-    if (state === undefined || state.startPending) return Promise.resolve(); // not resolved: fetched again
+    if (state === undefined || state.startPending) return; // not resolved: fetched again
     const first = Number(batch.messages[0]!.offset);
     if (state.floor === undefined) {
       state.floor = first;
       if (this.pending.has(batch.partition)) this.schedule();
     }
-    for (const record of batch.messages)
-      this.buffer.push({ partition: batch.partition, record, epoch: this.epoch });
+    const p = batch.partition;
+    this.chunks.push({
+      partition: p,
+      partitionName: String(p),
+      epoch: this.epoch,
+      records: batch.messages,
+      next: 0,
+    });
+    this.count += batch.messages.length;
     resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
-    if (!this.paused && this.buffered() >= this.highWater) {
-      this.paused = true;
-      this.pauses++;
-      this.consumer.pause([{ topic: this.topic }]);
-    }
     this.wake();
-    return Promise.resolve();
+    if (this.paused || this.buffered() < this.highWater) return;
+    // Backpressure. Short stalls: hold the fetch loop here (heartbeating) until handlers drain half
+    // the buffer, so fetching resumes the moment they do. Long stalls (slow handlers): pause the
+    // topic and give the loop back; kafkajs keeps heartbeating while every partition is paused.
+    const deadline = Date.now() + HOLD_MS;
+    this.holds++;
+    while (this.buffered() > this.lowWater && !this.closed && isRunning() && !isStale()) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.paused = true;
+        this.pauses++;
+        this.consumer.pause([{ topic: this.topic }]);
+        return;
+      }
+      await this.drained(Math.min(left, this.deps.config.heartbeatIntervalMs));
+      try {
+        await heartbeat();
+      } catch (err) {
+        // a rebalance is starting: commit what is settled while this generation still counts
+        await this.flush().catch(() => undefined);
+        throw err;
+      }
+    }
+  }
+
+  /** Resolves when the buffer is at or below the low-water mark, or after `ms`. */
+  private drained(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.drainWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.drainWaiters.add(done);
+    });
   }
 
   private onAssigned(partitions: readonly number[]): void {
@@ -366,12 +427,13 @@ export class KafkaReceiver implements DriverReceiver {
   // ---- buffer -------------------------------------------------------------------------------
 
   private buffered(): number {
-    return this.buffer.length - this.head;
+    return this.count;
   }
 
   private clearBuffer(): void {
-    this.buffer = [];
-    this.head = 0;
+    this.chunks = [];
+    this.chunkHead = 0;
+    this.count = 0;
     if (this.paused) {
       this.paused = false;
       try {
@@ -384,33 +446,43 @@ export class KafkaReceiver implements DriverReceiver {
 
   private take(max: number): ReceivedMessage[] {
     const out: ReceivedMessage[] = [];
-    while (out.length < max && this.head < this.buffer.length) {
-      const b = this.buffer[this.head++]!;
-      if (b.epoch !== this.epoch) continue;
-      out.push({
-        event: decodeRecord(this.topic, b.partition, b.record),
-        deliveryCount: 1,
-        partition: String(b.partition),
-        offset: Number(b.record.offset),
-        handle: b.epoch,
-      });
+    const { topic, epoch } = this;
+    while (out.length < max && this.chunkHead < this.chunks.length) {
+      const c = this.chunks[this.chunkHead]!;
+      const records = c.records;
+      if (c.epoch !== epoch) {
+        this.count -= records.length - c.next;
+        c.next = records.length;
+      }
+      while (c.next < records.length && out.length < max) {
+        const record = records[c.next++]!;
+        this.count--;
+        out.push({
+          event: decodeRecord(topic, c.partition, record),
+          deliveryCount: 1,
+          partition: c.partitionName,
+          offset: Number(record.offset),
+          handle: epoch,
+        });
+      }
+      if (c.next >= records.length) this.chunkHead++;
     }
-    if (this.head >= this.buffer.length) this.clearBufferKeepPause();
-    else if (this.head > 4096 && this.head * 2 > this.buffer.length) {
-      this.buffer = this.buffer.slice(this.head);
-      this.head = 0;
+    if (this.chunkHead >= this.chunks.length) {
+      this.chunks = [];
+      this.chunkHead = 0;
+    } else if (this.chunkHead > 64) {
+      this.chunks = this.chunks.slice(this.chunkHead);
+      this.chunkHead = 0;
     }
-    if (this.paused && this.buffered() <= this.lowWater) {
-      this.paused = false;
-      this.resumes++;
-      this.consumer.resume([{ topic: this.topic }]);
+    if (this.count <= this.lowWater) {
+      for (const w of [...this.drainWaiters]) w();
+      if (this.paused) {
+        this.paused = false;
+        this.resumes++;
+        this.consumer.resume([{ topic: this.topic }]);
+      }
     }
     return out;
-  }
-
-  private clearBufferKeepPause(): void {
-    this.buffer = [];
-    this.head = 0;
   }
 
   private wake(): void {

@@ -140,3 +140,18 @@ describe('Kafka CloudEvents binding', () => {
     expect(badJson.datacontenttype).toBe('application/octet-stream');
   });
 });
+
+describe('header decoding cache', () => {
+  it('never returns a stale value when repeated headers change', () => {
+    for (let i = 0; i < 200; i++) {
+      const type = i % 3 === 0 ? 'type.a' : i % 3 === 1 ? 'type.b' : 'type.é';
+      const source = i < 100 ? '/one' : `/source/${i}`;
+      const m = encodeRecord(createEvent({ id: `id-${i}`, source, type, data: { i } }));
+      const headers = Object.fromEntries(
+        Object.entries(m.headers as Record<string, string>).map(([k, v]) => [k, Buffer.from(v)]),
+      );
+      const e = decodeRecord('t', 0, fetched({ value: m.value as Buffer, headers }, String(i)));
+      expect([e.id, e.type, e.source, e.data]).toEqual([`id-${i}`, type, source, { i }]);
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import type { PartitionMetadata } from 'kafkajs';
-import { eventPortPartitioner, murmur2, partitionForKey } from '../src/partitioner.js';
+import { eventPortPartitioner, murmur2, murmur2String, partitionForKey } from '../src/partitioner.js';
 
 /**
  * Placements computed by the Java client itself (kafka-clients 4.1.1, the jar the integration
@@ -85,5 +85,24 @@ describe('murmur2 partitioner', () => {
       partitioner({ topic: 't', partitionMetadata: meta, message: { value: null } }),
     );
     expect(new Set(noId).size).toBe(3);
+  });
+});
+
+describe('murmur2 over strings', () => {
+  it('hashes ASCII and non-ASCII strings like their UTF-8 bytes', () => {
+    for (const s of [
+      '',
+      'a',
+      'ab',
+      'abc',
+      'abcd',
+      'abcde',
+      'cust-42',
+      'émoji-🙂',
+      'naïve',
+      'x'.repeat(1000),
+    ]) {
+      expect(murmur2String(s)).toBe(murmur2(Buffer.from(s, 'utf8')));
+    }
   });
 });

@@ -5,13 +5,14 @@
  *
  * @brokers kafka
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka } from 'kafkajs';
-import { urlHarness } from '@eventport/conformance';
+import { render, toConformanceReport, urlHarness } from '@eventport/conformance';
 import { describeConformance } from '@eventport/conformance/jest';
 import { kafkaUrl } from './support/kafka.js';
 
-const REPORT = path.resolve(__dirname, '../../../reports/conformance/kafka.json');
+const REPORTS = path.resolve(__dirname, '../../../reports/conformance');
 
 describeConformance(
   () =>
@@ -29,5 +30,14 @@ describeConformance(
         checkTimeoutMs: 120_000,
       },
     }),
-  { title: 'conformance: kafka', report: REPORT, testTimeoutMs: 150_000 },
+  {
+    title: 'conformance: kafka',
+    testTimeoutMs: 150_000,
+    onReport: (report) => {
+      mkdirSync(REPORTS, { recursive: true });
+      const matrix = toConformanceReport([report]);
+      writeFileSync(path.join(REPORTS, 'kafka.json'), render(matrix, 'json'));
+      writeFileSync(path.join(REPORTS, 'kafka.md'), render(matrix, 'md'));
+    },
+  },
 );

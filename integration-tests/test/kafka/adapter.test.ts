@@ -7,10 +7,18 @@
  * @brokers kafka
  */
 import type { Admin, KafkaMessage } from 'kafkajs';
-import { createEvent, type Broker, type Event } from '@eventport/core';
+import { EventPortError, createEvent, type Broker, type Event } from '@eventport/core';
 import type { Driver, DriverReceiver } from '@eventport/core/driver';
 import { partitionForKey } from '@eventport/kafka';
-import { committedOffsets, connectKafka, rawKafka, sleep, unique, until } from './support/kafka.js';
+import {
+  committedOffsets,
+  connectKafka,
+  kafkaBrokers,
+  rawKafka,
+  sleep,
+  unique,
+  until,
+} from './support/kafka.js';
 
 jest.setTimeout(90_000);
 
@@ -176,6 +184,29 @@ describe('wire format', () => {
     const h = Object.fromEntries(Object.entries(r!.message.headers ?? {}).map(([k, v]) => [k, String(v)]));
     expect(h).toMatchObject({ ce_id: 'poison', ce_type: 'poison', ce_deadletterattempts: '3' });
     expect(h.ce_deadletterreason).toMatch(/cannot handle this/);
+  });
+});
+
+describe('connection errors', () => {
+  it('SASL against a listener without it: AUTHENTICATION, not retryable, and no secret in any message', async () => {
+    const { connect } = await import('@eventport/core');
+    const url = `kafka://alice:s3cr3t-pw@${kafkaBrokers().split(',')[0]}?sasl=scram-sha-256`;
+    const b = await connect(url, { tracing: false });
+    brokers.push(b);
+    expect(String(b)).toContain('sasl=scram-sha-256');
+    expect(String(b)).not.toContain('s3cr3t-pw');
+    let error: unknown;
+    try {
+      await b.producer(unique('sasl')).send({ source: '/s', type: 't' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(EventPortError);
+    expect((error as EventPortError).code).toBe('AUTHENTICATION');
+    expect((error as EventPortError).retryable).toBe(false);
+    expect(`${String(error)} ${(error as Error).stack ?? ''} ${JSON.stringify(error)}`).not.toContain(
+      's3cr3t-pw',
+    );
   });
 });
 

@@ -35,7 +35,7 @@ export interface SqsOptions {
   waitTimeSeconds?: number | string;
   /** ReceiveMessage calls a consumer runs at once (each takes up to 10 messages; default 8). */
   receiveConcurrency?: number | string;
-  /** SendMessageBatch calls one send runs at once on a standard queue (default 16; FIFO: 1). */
+  /** SendMessageBatch calls one send runs at once on a standard queue (default 50, all the requests of a default 500-event batch; FIFO: 1). */
   sendConcurrency?: number | string;
   /** Static credentials (else the default credential chain). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
@@ -195,7 +195,7 @@ export function parseSqsConfig(
     prefix,
     waitTimeSeconds: int(options.waitTimeSeconds, 20, 'waitTimeSeconds', 0, 20),
     receiveConcurrency: int(options.receiveConcurrency, 8, 'receiveConcurrency', 1, 64),
-    sendConcurrency: int(options.sendConcurrency, 16, 'sendConcurrency', 1, 64),
+    sendConcurrency: int(options.sendConcurrency, 50, 'sendConcurrency', 1, 64),
     credentials,
   });
 }

@@ -1,7 +1,10 @@
 // One jest config for the whole monorepo. Tests run against TypeScript sources
 // (transformed by swc); a separate test imports the built packages to prove the
 // exports maps work.
-const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+const swc = [
+  '@swc/jest',
+  { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+];
 const moduleNameMapper = {
   '^@eventport/core/driver$': '<rootDir>/packages/core/src/driver/index.ts',
   '^@eventport/core$': '<rootDir>/packages/core/src/index.ts',

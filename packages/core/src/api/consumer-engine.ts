@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { DriverReceiver, ReceivedMessage } from '../driver/types.js';
 import { isRetryable } from '../errors/errors.js';
 import type { IdempotencyStore } from '../idempotency/store.js';
@@ -72,6 +73,8 @@ export class ConsumerEngine {
     private readonly deps: EngineDeps,
     handler: Handler,
   ) {
+    // Every in-flight retry wait and every concurrent poll listens on these signals: not a leak.
+    setMaxListeners(0, this.stop.signal, this.hardStop.signal);
     this.scheduler = new KeyedScheduler(
       deps.options.concurrency,
       this.process,

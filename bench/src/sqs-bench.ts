@@ -47,6 +47,17 @@ const TIMEOUT_MS = 300_000;
 interface Figures {
   produce: number; // events/s
   consume: number; // events/s
+  /** Client CPU (user + system) per event, in µs: steadier than rates on a busy machine. */
+  produceCpu: number;
+  consumeCpu: number;
+}
+
+/** Runs `phase` and returns its result with the process CPU time it took per event (µs). */
+async function measured<T>(phase: () => Promise<T>): Promise<[T, number]> {
+  const before = process.cpuUsage();
+  const result = await phase();
+  const used = process.cpuUsage(before);
+  return [result, (used.user + used.system) / EVENTS];
 }
 
 /** The SDK client as EventPort configures it (one attempt per call, keep-alive, the same agent). */
@@ -172,10 +183,14 @@ async function rawRound(concurrency: { send: number; receive: number }): Promise
   const { QueueUrl: url } = await sqs.send(new CreateQueueCommand({ QueueName: queueName('raw') }));
   try {
     gc();
-    const produce = await bounded(rawProduce(sqs, url!, concurrency.send), 'raw produce');
+    const [produce, produceCpu] = await measured(() =>
+      bounded(rawProduce(sqs, url!, concurrency.send), 'raw produce'),
+    );
     gc();
-    const consume = await bounded(rawConsume(sqs, url!, concurrency.receive), 'raw consume');
-    return { produce, consume };
+    const [consume, consumeCpu] = await measured(() =>
+      bounded(rawConsume(sqs, url!, concurrency.receive), 'raw consume'),
+    );
+    return { produce, consume, produceCpu, consumeCpu };
   } finally {
     await sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
     sqs.destroy();
@@ -196,6 +211,7 @@ async function eventportRound(): Promise<Figures> {
   try {
     await broker.createTopic(topic);
     gc();
+    const cpu0 = process.cpuUsage();
     const producer = broker.producer(topic);
     const start = performance.now();
     const sends: Promise<unknown>[] = [];
@@ -213,8 +229,10 @@ async function eventportRound(): Promise<Figures> {
     }
     await bounded(Promise.all(sends), 'EventPort produce');
     const produce = (EVENTS / (performance.now() - start)) * 1000;
+    const cpu1 = process.cpuUsage(cpu0);
     await producer.close();
     gc();
+    const cpu2 = process.cpuUsage();
     let handled = 0;
     let first = 0;
     let last = 0;
@@ -229,8 +247,14 @@ async function eventportRound(): Promise<Figures> {
       }
     });
     await bounded(done, 'EventPort consume');
+    const cpu3 = process.cpuUsage(cpu2);
     await sub.close();
-    return { produce, consume: (EVENTS / (last - first)) * 1000 };
+    return {
+      produce,
+      consume: (EVENTS / (last - first)) * 1000,
+      produceCpu: (cpu1.user + cpu1.system) / EVENTS,
+      consumeCpu: (cpu3.user + cpu3.system) / EVENTS,
+    };
   } finally {
     await broker.deleteTopic(topic).catch(() => undefined);
     await broker.close();
@@ -243,6 +267,8 @@ function best(rounds: Figures[]): Figures {
   return {
     produce: Math.max(...rounds.map((r) => r.produce)),
     consume: Math.max(...rounds.map((r) => r.consume)),
+    produceCpu: Math.min(...rounds.map((r) => r.produceCpu)),
+    consumeCpu: Math.min(...rounds.map((r) => r.consumeCpu)),
   };
 }
 
@@ -272,6 +298,14 @@ async function main(): Promise<void> {
     `| ${name} | ${fmt(a[k])} | ${fmt(c[k])} | ${fmt(b[k])} | ${fmt(b[k] / a[k], 2)}x | ${fmt(b[k] / c[k], 2)}x |`;
   console.log(row('produce (events/s)', 'produce'));
   console.log(row('consume (events/s): receive, read attributes, parse JSON, delete', 'consume'));
+  const cpuRow = (name: string, k: keyof Figures): string =>
+    `| ${name} | ${fmt(a[k])} | ${fmt(c[k])} | ${fmt(b[k])} | ${fmt(a[k] / b[k], 2)}x | ${fmt(c[k] / b[k], 2)}x |`;
+  console.log(
+    cpuRow('client CPU per produced event (µs, lower is better; ratio raw / EventPort)', 'produceCpu'),
+  );
+  console.log(
+    cpuRow('client CPU per consumed event (µs, lower is better; ratio raw / EventPort)', 'consumeCpu'),
+  );
   if (checksum === 42) console.log('');
 }
 

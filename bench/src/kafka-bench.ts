@@ -3,8 +3,9 @@
  * the same key, the CloudEvents `ce_` headers EventPort writes), same batch size (500 records per
  * produce request, one request in flight), same fetch settings, 4 partitions.
  *
- * Phases, for each contender, alternating raw / EventPort over `ROUNDS` rounds (the best round of
- * each is reported, so JIT warm-up and GC luck do not decide the ratio):
+ * Phases, run for both contenders back to back (raw first on even rounds, EventPort first on odd
+ * ones) over `ROUNDS` rounds; medians are reported, and the ratio is the median of the per-round
+ * ratios, so load from other processes on the machine hits both contenders of a pair alike:
  *   produce  — 100,000 events as fast as acks=all allows
  *   consume  — a new group reads those 100,000 events from the earliest offset (first to last event);
  *              the raw handler reads what EventPort hands a handler (the key and the ce_ attributes
@@ -24,7 +25,7 @@ import '@eventport/kafka';
 import { fmt, gc, percentile, sortedCopy } from './stats.js';
 
 const EVENTS = Number(process.argv[2] ?? 100_000);
-const ROUNDS = Number(process.argv[3] ?? 2);
+const ROUNDS = Number(process.argv[3] ?? 5);
 const BROKERS = process.env.EVENTPORT_KAFKA_BROKERS ?? process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const PARTITIONS = 4;
 const BATCH = 500;
@@ -173,46 +174,24 @@ function readAttributes(key: Buffer | null, headers: IHeaders | undefined): void
     text(h['content-type']).length;
 }
 
-async function rawRound(): Promise<Figures> {
-  const produceTopic = topicName('raw');
-  await createTopic(produceTopic);
-  gc();
-  const produce = await bounded(rawProduce(produceTopic), 'raw produce');
-  gc();
-  const c = await rawConsume(produceTopic);
-  await bounded(c.done, 'raw consume');
-  await c.stop();
-  gc();
-  const v = await rawConsume(produceTopic, undefined, true);
-  await bounded(v.done, 'raw consume (value only)');
-  await v.stop();
-  // end to end
-  const e2eTopic = topicName('raw-e2e');
-  await createTopic(e2eTopic);
+async function rawE2E(): Promise<{ p50: number; p99: number }> {
+  const topic = topicName('raw-e2e');
+  await createTopic(topic);
   const latency = new Float64Array(EVENTS);
   let n = 0;
-  const consumer = await rawConsume(
-    e2eTopic,
-    (bytes) => (latency[n++] = performance.now() - sentAtOf(bytes)),
-  );
+  const consumer = await rawConsume(topic, (bytes) => (latency[n++] = performance.now() - sentAtOf(bytes)));
   const producer = kafka.producer();
   await producer.connect();
   await pace(async (base, count) => {
     const now = performance.now();
     const messages = Array.from({ length: count }, (_, k) => rawMessage(base + k, payload(now)));
-    await producer.send({ topic: e2eTopic, messages, acks: -1 });
+    await producer.send({ topic, messages, acks: -1 });
   });
   await bounded(consumer.done, 'raw e2e');
   await producer.disconnect();
   await consumer.stop();
   const sorted = sortedCopy(latency);
-  return {
-    produce,
-    consume: c.rate,
-    consumeValueOnly: v.rate,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-  };
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 }
 
 /** Sends EVENTS at E2E_RATE: every tick, the events due by then (one request per tick, like a service would). */
@@ -229,41 +208,26 @@ async function pace(send: (base: number, count: number) => Promise<void>): Promi
 
 // ---- EventPort ---------------------------------------------------------------------------------
 
-async function eventportRound(): Promise<Figures> {
-  const broker = await connect(`kafka://${BROKERS}?partitions=${PARTITIONS}&maxWaitTimeMs=100`, {
-    tracing: false,
-    logger: silentLogger,
+async function epE2E(broker: Broker): Promise<{ p50: number; p99: number }> {
+  const topic = topicName('ep-e2e');
+  await broker.createTopic(topic);
+  const latency = new Float64Array(EVENTS);
+  let n = 0;
+  const consumer = await epConsume(
+    broker,
+    topic,
+    (bytes) => (latency[n++] = performance.now() - sentAtOf(bytes)),
+  );
+  const producer = broker.producer(topic, { batch: { maxEvents: BATCH } });
+  await pace(async (base, count) => {
+    const now = performance.now();
+    await producer.send(Array.from({ length: count }, (_, k) => event(base + k, payload(now))));
   });
-  try {
-    const produceTopic = topicName('ep');
-    await broker.createTopic(produceTopic);
-    gc();
-    const produce = await bounded(epProduce(broker, produceTopic), 'EventPort produce');
-    gc();
-    const c = await epConsume(broker, produceTopic);
-    await bounded(c.done, 'EventPort consume');
-    await c.stop();
-    const e2eTopic = topicName('ep-e2e');
-    await broker.createTopic(e2eTopic);
-    const latency = new Float64Array(EVENTS);
-    let n = 0;
-    const consumer = await epConsume(
-      broker,
-      e2eTopic,
-      (bytes) => (latency[n++] = performance.now() - sentAtOf(bytes)),
-    );
-    const producer = broker.producer(e2eTopic, { batch: { maxEvents: BATCH } });
-    await pace(async (base, count) => {
-      const now = performance.now();
-      await producer.send(Array.from({ length: count }, (_, k) => event(base + k, payload(now))));
-    });
-    await bounded(consumer.done, 'EventPort e2e');
-    await consumer.stop();
-    const sorted = sortedCopy(latency);
-    return { produce, consume: c.rate, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-  } finally {
-    await broker.close();
-  }
+  await bounded(consumer.done, 'EventPort e2e');
+  await consumer.stop();
+  await producer.close();
+  const sorted = sortedCopy(latency);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 }
 
 function event(i: number, data: Uint8Array): { source: string; type: string; key: string; data: Uint8Array } {
@@ -311,47 +275,94 @@ async function epConsume(
 
 // ---- main --------------------------------------------------------------------------------------
 
-function best(rounds: Figures[]): Figures {
-  return {
-    produce: Math.max(...rounds.map((r) => r.produce)),
-    consume: Math.max(...rounds.map((r) => r.consume)),
-    consumeValueOnly: Math.max(...rounds.map((r) => r.consumeValueOnly ?? 0)),
-    p50: Math.min(...rounds.map((r) => r.p50)),
-    p99: Math.min(...rounds.map((r) => r.p99)),
-  };
+const median = (xs: readonly number[]): number => {
+  const sorted = [...xs].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** Runs `first` then `second`, or the other way round on odd rounds (so drift favours neither). */
+async function pair<T>(round: number, raw: () => Promise<T>, ep: () => Promise<T>): Promise<[T, T]> {
+  gc();
+  if (round % 2 === 0) {
+    const a = await raw();
+    gc();
+    return [a, await ep()];
+  }
+  const b = await ep();
+  gc();
+  return [await raw(), b];
 }
 
 async function main(): Promise<void> {
   const raw: Figures[] = [];
   const ep: Figures[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    raw.push(await rawRound());
-    console.error(`round ${r + 1} raw: ${JSON.stringify(raw.at(-1))}`);
-    ep.push(await eventportRound());
-    console.error(`round ${r + 1} EventPort: ${JSON.stringify(ep.at(-1))}`);
+  const broker = await connect(`kafka://${BROKERS}?partitions=${PARTITIONS}&maxWaitTimeMs=100`, {
+    tracing: false,
+    logger: silentLogger,
+  });
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      const rawTopic = topicName('raw');
+      const epTopic = topicName('ep');
+      await createTopic(rawTopic);
+      await broker.createTopic(epTopic);
+      const [rawProduced, epProduced] = await pair(
+        r,
+        () => bounded(rawProduce(rawTopic), 'raw produce'),
+        () => bounded(epProduce(broker, epTopic), 'EventPort produce'),
+      );
+      const consumeRate = async (
+        start: Promise<{ rate: number; stop: () => Promise<void>; done: Promise<void> }>,
+      ) => {
+        const c = await start;
+        await bounded(c.done, 'consume');
+        await c.stop();
+        return c.rate;
+      };
+      const [rawConsumed, epConsumed] = await pair(
+        r,
+        () => consumeRate(rawConsume(rawTopic)),
+        () => consumeRate(epConsume(broker, epTopic)),
+      );
+      gc();
+      const valueOnly = await consumeRate(rawConsume(rawTopic, undefined, true));
+      const [rawLatency, epLatency] = await pair(r, rawE2E, () => epE2E(broker));
+      raw.push({ produce: rawProduced, consume: rawConsumed, consumeValueOnly: valueOnly, ...rawLatency });
+      ep.push({ produce: epProduced, consume: epConsumed, ...epLatency });
+      console.error(`round ${r + 1}: raw ${JSON.stringify(raw.at(-1))}`);
+      console.error(`round ${r + 1}: EventPort ${JSON.stringify(ep.at(-1))}`);
+    }
+  } finally {
+    await broker.close();
   }
-  const a = best(raw);
-  const b = best(ep);
+  const rows: [string, (f: Figures) => number, boolean, number][] = [
+    ['produce (events/s, acks=all)', (f) => f.produce, true, 0],
+    ['consume (events/s): raw reads key + ce_ attributes + value', (f) => f.consume, true, 0],
+    ['consume (events/s): raw reads the value only (floor)', (f) => f.consumeValueOnly ?? f.consume, true, 0],
+    [`end-to-end p50 at ${fmt(E2E_RATE)}/s (ms)`, (f) => f.p50, false, 1],
+    [`end-to-end p99 at ${fmt(E2E_RATE)}/s (ms)`, (f) => f.p99, false, 1],
+  ];
   console.log(
-    `Kafka ${BROKERS}, ${fmt(EVENTS)} events of 1 KB, ${PARTITIONS} partitions, ${BATCH} per produce request, best of ${ROUNDS} rounds, node ${process.version}\n`,
-  );
-  console.log('| figure | raw kafkajs | EventPort | EventPort / raw |');
-  console.log('| --- | ---: | ---: | ---: |');
-  console.log(
-    `| produce (events/s, acks=all) | ${fmt(a.produce)} | ${fmt(b.produce)} | ${fmt(b.produce / a.produce, 2)}x |`,
-  );
-  console.log(
-    `| consume (events/s): raw reads key + ce_ attributes + value | ${fmt(a.consume)} | ${fmt(b.consume)} | ${fmt(b.consume / a.consume, 2)}x |`,
+    `Kafka ${BROKERS}, ${fmt(EVENTS)} events of 1 KB, ${PARTITIONS} partitions, ${BATCH} per produce request, ` +
+      `${ROUNDS} rounds (contenders alternate within each phase), node ${process.version}\n`,
   );
   console.log(
-    `| consume (events/s): raw reads the value only (floor) | ${fmt(a.consumeValueOnly ?? 0)} | ${fmt(b.consume)} | ${fmt(b.consume / (a.consumeValueOnly ?? 1), 2)}x |`,
+    '| figure | raw kafkajs (median) | EventPort (median) | EventPort / raw (median of rounds) | per round |',
   );
-  console.log(
-    `| end-to-end p50 at ${fmt(E2E_RATE)}/s (ms) | ${fmt(a.p50, 1)} | ${fmt(b.p50, 1)} | ${fmt(a.p50 / b.p50, 2)}x |`,
-  );
-  console.log(
-    `| end-to-end p99 at ${fmt(E2E_RATE)}/s (ms) | ${fmt(a.p99, 1)} | ${fmt(b.p99, 1)} | ${fmt(a.p99 / b.p99, 2)}x |`,
-  );
+  console.log('| --- | ---: | ---: | ---: | --- |');
+  for (const [name, get, higherIsBetter, digits] of rows) {
+    const ratios = raw.map((r, i) => {
+      const e = i < ep.length ? get(ep[i]!) : NaN;
+      // for "consume, value only" EventPort's figure is its normal consume rate
+      const epValue = name.includes('value only') ? ep[i]!.consume : e;
+      return higherIsBetter ? epValue / get(r) : get(r) / epValue;
+    });
+    const epMedian = median(ep.map((f) => (name.includes('value only') ? f.consume : get(f))));
+    console.log(
+      `| ${name} | ${fmt(median(raw.map(get)), digits)} | ${fmt(epMedian, digits)} | ${fmt(median(ratios), 2)}x | ${ratios.map((x) => fmt(x, 2)).join(' ')} |`,
+    );
+  }
   if (checksum === 42 && attributeChars === 42) console.log('');
 }
 

@@ -4,6 +4,8 @@
  * @eventport/core also loads it automatically when it is installed.
  */
 import { registerDriver } from '@eventport/core/driver';
+import { kafkaCapabilities } from './capabilities.js';
+import { DEFAULT_MAX_EVENT_SIZE } from './config.js';
 import { kafkaDriverFactory } from './driver.js';
 
 registerDriver(kafkaDriverFactory);
@@ -22,3 +24,6 @@ export {
 export { mapKafkaError } from './errors.js';
 export { encodeRecord, decodeRecord, recordId, HEADER_PREFIX, PLAIN_TYPE } from './codec.js';
 export { murmur2, partitionForKey, eventPortPartitioner } from './partitioner.js';
+
+/** The configurations this adapter can run in (default limits), for `eventport capabilities` and the README matrix. */
+export const capabilityVariants = [kafkaCapabilities(DEFAULT_MAX_EVENT_SIZE)];

@@ -4,6 +4,7 @@
  * @eventport/core also loads it automatically when it is installed.
  */
 import { registerDriver } from '@eventport/core/driver';
+import { memoryCapabilities } from './capabilities.js';
 import { memoryDriverFactory } from './driver.js';
 
 registerDriver(memoryDriverFactory);
@@ -14,3 +15,6 @@ export type { MemoryOptions } from './config.js';
 export { FAULT_NAMES, type MemoryFaults } from './faults.js';
 export { memoryCapabilities } from './capabilities.js';
 export type { StoredRecord } from './topic.js';
+
+/** The configurations this adapter can run in, for `eventport capabilities` and the README matrix. */
+export const capabilityVariants = [memoryCapabilities(1024 * 1024, false)];

@@ -5,6 +5,7 @@
  * is installed. See README.md for the URL forms, capabilities and wire format.
  */
 import { registerDriver } from '@eventport/core/driver';
+import { sqsCapabilities } from './capabilities.js';
 import { sqsDriverFactory } from './driver.js';
 
 registerDriver(sqsDriverFactory);
@@ -30,3 +31,11 @@ export {
 } from './wire.js';
 export { mapAwsError, mapEntryError } from './errors.js';
 export { queueName, snsTopicName } from './names.js';
+
+/** The configurations this adapter can run in, for `eventport capabilities` and the README matrix. */
+export const capabilityVariants = [
+  sqsCapabilities({ fifo: false, fanOut: false }),
+  sqsCapabilities({ fifo: true, fanOut: false }),
+  sqsCapabilities({ fifo: false, fanOut: true }),
+  sqsCapabilities({ fifo: true, fanOut: true }),
+];

@@ -223,6 +223,28 @@ describe.each<[SqsServer]>([['elasticmq'], ['moto']])('SQS adapter on %s', (serv
     expect(order).toEqual(['a', 'a', 'b', 'c', 'd']);
   });
 
+  test('FIFO: a burst of one key larger than the room in flight waits (no busy loop) and keeps its order', async () => {
+    const t = topic(fifo, 'fifo-burst');
+    await fifo.createTopic(t);
+    await fifo
+      .producer(t)
+      .send(Array.from({ length: 12 }, (_, i) => ({ source: '/s', type: 't', key: 'one', data: i })));
+    const order: number[] = [];
+    const cpu = process.cpuUsage();
+    const started = Date.now();
+    subs.push(
+      await fifo.consumer(t, { maxInFlight: 4, concurrency: 4 }).subscribe(async (e) => {
+        order.push(e.data as number);
+        await new Promise((r) => setTimeout(r, 150));
+      }),
+    );
+    await until(() => order.length >= 12, 30_000, '12 events of one key');
+    const used = process.cpuUsage(cpu);
+    expect(order).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    // held-back messages are waited for, not polled for: the process stays mostly idle
+    expect((used.user + used.system) / 1000).toBeLessThan((Date.now() - started) * 0.5);
+  });
+
   test('dead-letter queue: created and attached with maxReceiveCount = attempts; the reason travels with the event', async () => {
     const t = topic(broker, 'dlq');
     const dlq = `${t}.dlq`;

@@ -149,9 +149,10 @@ export class SqsReceiver implements DriverReceiver {
       const onAbort = (): void => this.wake?.();
       signal.addEventListener('abort', onAbort, { once: true });
       try {
+        // wait for a poll to answer, or (FIFO hold-back) for a held message to be released
         while (
           this.buffer.length === 0 &&
-          this.polls > 0 &&
+          (this.polls > 0 || this.heldCount > 0) &&
           this.failure === undefined &&
           !signal.aborted &&
           this.closing === undefined
@@ -349,6 +350,7 @@ export class SqsReceiver implements DriverReceiver {
           for (const w of waiting)
             void this.visibility.add({ receipt: handleOf(w).receipt, seconds: 0 }).catch(() => undefined);
         }
+        this.wake?.(); // a receive waiting for held messages has nothing left to wait for
       } else if (waiting !== undefined && waiting.length > 0) {
         this.buffer.push(waiting.shift()!);
         this.heldCount--;

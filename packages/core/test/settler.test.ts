@@ -81,6 +81,27 @@ describe('Settler on an offset-settled receiver (log brokers)', () => {
     expect(r.commits).toEqual([]);
   });
 
+  it('coalesces the commits of one synchronous run into one call per partition, before the next turn', async () => {
+    const r = new FakeReceiver({ settlement: 'offset' });
+    const { s } = settler(r);
+    const p0 = offsetRecs(r, s, '0', [0, 1, 2, 3]);
+    const p1 = offsetRecs(r, s, '1', [7, 8]);
+    const acks = [p0[0]!, p0[1]!, p1[0]!, p0[3]!, p1[1]!].map((rec) => s.ack(rec));
+    expect(r.commits).toEqual([]); // not yet: still in the same synchronous run
+    await Promise.resolve();
+    expect(r.commits).toEqual([
+      { partition: '0', offset: 2 },
+      { partition: '1', offset: 9 },
+    ]);
+    await Promise.all(acks);
+    await s.ack(p0[2]!); // 2 → past 3
+    expect(r.commits).toEqual([
+      { partition: '0', offset: 2 },
+      { partition: '1', offset: 9 },
+      { partition: '0', offset: 4 },
+    ]);
+  });
+
   it('a failing commit is logged, not thrown (the broker will redeliver)', async () => {
     const r = new FakeReceiver({ settlement: 'offset' });
     r.commit = () => Promise.reject(new BrokerUnavailableError('commit failed: password=hunter2'));

@@ -169,7 +169,7 @@ export class ConsumerEngine {
   }
 
   private dispatch(message: ReceivedMessage, now: number): void {
-    const rec = new InFlight(message);
+    const rec = new InFlight(message, this.processor.shared);
     this.inFlight.add(rec);
     this.stats.received++;
     const { settler, options } = this.deps;

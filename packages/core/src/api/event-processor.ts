@@ -6,7 +6,7 @@ import { backoffDelay } from '../portable/backoff.js';
 import { sleep } from '../portable/sleep.js';
 import type { ConsumerStats, EngineDeps } from './consumer-engine.js';
 import type { DeliveryContext, InFlight } from './delivery.js';
-import { HandlerContext, type ContextShared } from './delivery-context.js';
+import type { ContextShared } from './delivery-context.js';
 import type { Producer } from './producer.js';
 
 /** A handler: resolve = ack; throw = retry per policy, then dead-letter. */
@@ -26,7 +26,8 @@ export class EventProcessor {
   /** Idempotency keys of events whose staged outputs await their transaction (see publishAndAck). */
   private readonly committing = new Set<string>();
   private readonly producers = new Map<string, Producer>();
-  private readonly shared: ContextShared;
+  /** What every delivery of the subscription shares (the engine attaches it to each InFlight). */
+  readonly shared: ContextShared;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -83,7 +84,8 @@ export class EventProcessor {
     const { tracing, system, topic } = this.deps;
     const event = rec.message.event;
     rec.outputs = undefined;
-    const ctx = new HandlerContext(this.shared, rec, beforeAck);
+    rec.beforeAck = beforeAck;
+    const ctx: DeliveryContext = rec; // the delivery is its own handler context
     if (tracing.enabled) {
       return this.settleAfter(
         rec,

@@ -19,7 +19,9 @@ export interface SettlerOptions {
 /**
  * Settles deliveries against the driver. Per-message receivers get batched acks
  * (one `ack` call per turn of the event loop); offset receivers get contiguous
- * commits (a commit never passes an unsettled offset). Emulated dead-lettering
+ * commits (a commit never passes an unsettled offset), coalesced per partition
+ * until the current synchronous work is done (one `commit` call per partition per
+ * microtask checkpoint, before any I/O or timer callback runs). Emulated dead-lettering
  * produces the event with the reason to the dead-letter topic and settles only
  * once that send succeeded, so nothing is lost when it fails.
  * Every method is idempotent per message.
@@ -28,6 +30,9 @@ export class Settler {
   private readonly tracker: CommitTracker | undefined;
   private ackBuffer: ReceivedMessage[] = [];
   private ackFlush: Promise<void> | undefined;
+  /** Offset receivers: the newest committable position per partition, not yet passed to `commit`. */
+  private commitNext = new Map<string, number>();
+  private commitFlush: Promise<void> | undefined;
   private readonly pending = new Set<Promise<unknown>>();
   private dlqProducer: Producer | undefined;
 
@@ -92,8 +97,9 @@ export class Settler {
 
   /** Waits for every ack, commit and nack issued so far; closes the dead-letter producer. */
   async flush(): Promise<void> {
-    while (this.ackFlush !== undefined || this.pending.size > 0) {
+    while (this.ackFlush !== undefined || this.commitFlush !== undefined || this.pending.size > 0) {
       await this.ackFlush;
+      await this.commitFlush;
       await Promise.allSettled([...this.pending]);
     }
     await this.dlqProducer?.close();
@@ -106,7 +112,16 @@ export class Settler {
         return Promise.resolve();
       const next = this.tracker.settle(partition, offset);
       if (next === undefined) return Promise.resolve();
-      return this.watch(this.receiver.commit(partition, next), 'commit');
+      this.commitNext.set(partition, next);
+      this.commitFlush ??= new Promise<void>((resolve) => {
+        queueMicrotask(() =>
+          this.flushCommits().then(
+            () => resolve(),
+            () => resolve(),
+          ),
+        );
+      });
+      return this.commitFlush;
     }
     this.ackBuffer.push(message);
     this.ackFlush ??= new Promise<void>((resolve) => {
@@ -118,6 +133,27 @@ export class Settler {
       });
     });
     return this.ackFlush;
+  }
+
+  /** Passes the coalesced commit positions to the receiver (one call per partition). */
+  private flushCommits(): Promise<unknown> {
+    const batch = this.commitNext;
+    this.commitNext = new Map();
+    this.commitFlush = undefined;
+    const receiver = this.receiver;
+    const commit = receiver.commit;
+    const ops: Promise<void>[] = [];
+    if (commit === undefined) return Promise.resolve();
+    for (const [partition, next] of batch) {
+      let op: Promise<void>;
+      try {
+        op = commit.call(receiver, partition, next);
+      } catch (err) {
+        op = Promise.reject(err as Error);
+      }
+      ops.push(this.watch(op, 'commit'));
+    }
+    return ops.length === 1 ? (ops[0] as Promise<void>) : Promise.all(ops);
   }
 
   /** Tracks an operation for `flush`; logs (does not throw) failures: the broker will redeliver. */

@@ -12,8 +12,11 @@ export class KeyedScheduler<T> {
   private running = 0;
   private pumping = false;
   private readonly ready = new Deque<T>();
-  /** Keys with an item running or ready, mapped to the items waiting behind it. */
-  private readonly waiting = new Map<string, Deque<T>>();
+  /**
+   * Keys with an item running or ready, mapped to the items waiting behind it (null until a
+   * second item of the key arrives: most keys never queue, so no queue is allocated for them).
+   */
+  private readonly waiting = new Map<string, Deque<T> | null>();
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -26,7 +29,7 @@ export class KeyedScheduler<T> {
   /** Items submitted and not finished (running + queued). */
   get size(): number {
     let n = this.running + this.ready.length;
-    for (const q of this.waiting.values()) n += q.length;
+    for (const q of this.waiting.values()) if (q !== null) n += q.length;
     return n;
   }
 
@@ -35,10 +38,15 @@ export class KeyedScheduler<T> {
     if (key !== undefined) {
       const q = this.waiting.get(key);
       if (q !== undefined) {
-        q.push(item);
+        if (q !== null) q.push(item);
+        else {
+          const queue = new Deque<T>();
+          queue.push(item);
+          this.waiting.set(key, queue);
+        }
         return;
       }
-      this.waiting.set(key, new Deque());
+      this.waiting.set(key, null);
     }
     this.ready.push(item);
     this.pump();
@@ -91,8 +99,8 @@ export class KeyedScheduler<T> {
     this.running--;
     const key = this.keyOf(item);
     if (key !== undefined) {
-      const q = this.waiting.get(key)!;
-      if (q.length > 0) this.ready.push(q.shift() as T);
+      const q = this.waiting.get(key);
+      if (q !== undefined && q !== null && q.length > 0) this.ready.push(q.shift() as T);
       else this.waiting.delete(key);
     }
   }

@@ -1,3 +1,4 @@
+import { intOption as int, boolOption as bool } from '@eventport/core/driver';
 import type { ConnectionOptions } from 'node:tls';
 import { ConfigError } from '@eventport/core/driver';
 
@@ -267,22 +268,6 @@ function parseSasl(
   if (typeof o.password !== 'string' || o.password === '')
     throw new ConfigError('sasl.password', 'must be a non-empty string');
   return { mechanism, username: o.username, password: o.password };
-}
-
-function int(v: unknown, dflt: number, name: string, min: number, max: number): number {
-  if (v === undefined) return dflt;
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(name, `must be an integer between ${min} and ${max}, got ${String(v)}`);
-  }
-  return n;
-}
-
-function bool(v: unknown, dflt: boolean, name: string): boolean {
-  if (v === undefined) return dflt;
-  if (v === true || v === 'true' || v === '1') return true;
-  if (v === false || v === 'false' || v === '0') return false;
-  throw new ConfigError(name, `must be true or false, got ${String(v)}`);
 }
 
 function str(v: unknown, dflt: string, name: string): string {

@@ -1,3 +1,4 @@
+import { intOption as int, boolOption as bool } from '@eventport/core/driver';
 import { ConfigError } from '@eventport/core/driver';
 import { parseFaults, type MemoryFaults } from './faults.js';
 
@@ -58,20 +59,4 @@ export function parseMemoryConfig(
         : int(options.retentionMs, 0, 'retentionMs', 1, Number.MAX_SAFE_INTEGER),
     faults: parseFaults(options.faults ?? options.fault, options.faultEvery),
   };
-}
-
-function int(v: unknown, dflt: number, name: string, min: number, max: number): number {
-  if (v === undefined) return dflt;
-  const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(name, `must be an integer between ${min} and ${max}, got ${String(v)}`);
-  }
-  return n;
-}
-
-function bool(v: unknown, dflt: boolean, name: string): boolean {
-  if (v === undefined) return dflt;
-  if (v === true || v === 'true' || v === '1') return true;
-  if (v === false || v === 'false' || v === '0') return false;
-  throw new ConfigError(name, `must be true or false, got ${String(v)}`);
 }

@@ -1,5 +1,4 @@
-import { isRetryable } from '@eventport/core/driver';
-import { sleep } from './sleep.js';
+import { isRetryable, sleep } from '@eventport/core/driver';
 
 interface Pending<T> {
   readonly item: T;

@@ -1,3 +1,4 @@
+import { intOption as int } from '@eventport/core/driver';
 import { ConfigError, redactSecrets } from '@eventport/core/driver';
 import { FIFO_SUFFIX, queueNameOfUrl } from './names.js';
 
@@ -278,13 +279,4 @@ function optBool(v: unknown, name: string): boolean | undefined {
   if (v === true || v === 'true' || v === '1') return true;
   if (v === false || v === 'false' || v === '0') return false;
   throw new ConfigError(name, `must be true or false, got ${String(v)}`);
-}
-
-function int(v: unknown, dflt: number, name: string, min: number, max: number): number {
-  if (v === undefined || v === '') return dflt;
-  const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(name, `must be an integer between ${min} and ${max}, got ${String(v)}`);
-  }
-  return n;
 }

@@ -39,3 +39,5 @@ export {
   DEAD_LETTER_REASON,
   DEAD_LETTER_ATTEMPTS,
 } from '../portable/dead-letter-event.js';
+export { intOption, boolOption } from './option-parsers.js';
+export { sleep } from '../portable/sleep.js';

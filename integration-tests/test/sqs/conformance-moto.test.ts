@@ -13,8 +13,11 @@ const race =
 const dedupe =
   'moto dedupes a MessageDeduplicationId only against copies still in the queue; SQS remembers it for 5 minutes, also after the first copy was consumed';
 
+const fifoOrder =
+  "moto's FIFO queues do not reliably hold a message group back while one of its messages is in flight: in one of two full CI runs the per-key check saw a later message of a key before an earlier one (2 and 14 inversions) and 40 messages late, while the same adapter path passes on ElasticMQ in every run, which verifies per-key order for the FIFO variant";
+
 const plain: Gaps = { 'competing-consumers': race };
-const fifo: Gaps = { ...plain, 'publish.idempotent': dedupe };
+const fifo: Gaps = { ...plain, 'publish.idempotent': dedupe, 'per-key-order': fifoOrder };
 
 const SNS_CHECKS = [
   'round-trip',

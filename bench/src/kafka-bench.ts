@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type IHeaders, type Message } from 'kafkajs';
 import { connect, silentLogger, type Broker } from '@eventport/core';
 import '@eventport/kafka';
-import { fmt, gc, percentile, sortedCopy } from './stats.js';
+import { bounded, fmt, gc, percentile, sortedCopy } from './stats.js';
 
 const EVENTS = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -81,17 +81,6 @@ let checksum = 0;
 /** The handler's work, identical for both contenders. */
 function touch(bytes: Uint8Array): void {
   checksum = (checksum + bytes[PAYLOAD_BYTES - 1]!) | 0;
-}
-
-function bounded<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>(
-      (_, reject) =>
-        (timer = setTimeout(() => reject(new Error(`${what}: not within ${TIMEOUT_MS} ms`)), TIMEOUT_MS)),
-    ),
-  ]).finally(() => clearTimeout(timer));
 }
 
 async function createTopic(topic: string): Promise<void> {
@@ -241,7 +230,7 @@ async function rawE2E(): Promise<{ p50: number; p99: number }> {
     const messages = Array.from({ length: count }, (_, k) => rawMessage(base + k, payload(now)));
     await producer.send({ topic, messages, acks: -1 });
   });
-  await bounded(consumer.done, 'raw e2e');
+  await bounded(consumer.done, 'raw e2e', TIMEOUT_MS);
   await producer.disconnect();
   await consumer.stop();
   return latencies(latency);
@@ -298,7 +287,7 @@ async function epE2E(broker: Broker): Promise<{ p50: number; p99: number }> {
     const now = performance.now();
     await producer.send(Array.from({ length: count }, (_, k) => event(base + k, payload(now))));
   });
-  await bounded(consumer.done, 'EventPort e2e');
+  await bounded(consumer.done, 'EventPort e2e', TIMEOUT_MS);
   await consumer.stop();
   await producer.close();
   return latencies(latency);
@@ -312,7 +301,7 @@ function consuming(tally: Tally, stop: () => Promise<void>): Consuming {
 
 async function consumed(start: Promise<Consuming>): Promise<Measured> {
   const c = await start;
-  await bounded(c.done, 'consume');
+  await bounded(c.done, 'consume', TIMEOUT_MS);
   await c.stop();
   return { rate: c.rate, cpu: c.cpu };
 }
@@ -353,8 +342,8 @@ async function main(): Promise<void> {
       await broker.createTopic(epTopic);
       const [rawProduced, epProduced] = await pair(
         r,
-        () => bounded(rawProduce(rawTopic), 'raw produce'),
-        () => bounded(epProduce(broker, epTopic), 'EventPort produce'),
+        () => bounded(rawProduce(rawTopic), 'raw produce', TIMEOUT_MS),
+        () => bounded(epProduce(broker, epTopic), 'EventPort produce', TIMEOUT_MS),
       );
       const [rawConsumed, epConsumed] = await pair(
         r,

@@ -32,7 +32,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { connect, silentLogger } from '@eventport/core';
 import '@eventport/sqs';
-import { fmt, gc } from './stats.js';
+import { bounded, fmt, gc } from './stats.js';
 
 const EVENTS = Number(process.argv[2] ?? 20_000);
 const ROUNDS = Number(process.argv[3] ?? 2);
@@ -84,17 +84,6 @@ let checksum = 0;
 /** The handler's work, identical for both contenders: look at the attributes and the data. */
 function touch(id: string, type: string, d: { seq: number; pad: string }): void {
   checksum = (checksum + id.length + type.length + d.seq + d.pad.length) | 0;
-}
-
-function bounded<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>(
-      (_, reject) =>
-        (timer = setTimeout(() => reject(new Error(`${what}: not within ${TIMEOUT_MS} ms`)), TIMEOUT_MS)),
-    ),
-  ]).finally(() => clearTimeout(timer));
 }
 
 // ---- raw SDK -----------------------------------------------------------------------------------
@@ -184,11 +173,11 @@ async function rawRound(concurrency: { send: number; receive: number }): Promise
   try {
     gc();
     const [produce, produceCpu] = await measured(() =>
-      bounded(rawProduce(sqs, url!, concurrency.send), 'raw produce'),
+      bounded(rawProduce(sqs, url!, concurrency.send), 'raw produce', TIMEOUT_MS),
     );
     gc();
     const [consume, consumeCpu] = await measured(() =>
-      bounded(rawConsume(sqs, url!, concurrency.receive), 'raw consume'),
+      bounded(rawConsume(sqs, url!, concurrency.receive), 'raw consume', TIMEOUT_MS),
     );
     return { produce, consume, produceCpu, consumeCpu };
   } finally {
@@ -227,7 +216,7 @@ async function eventportRound(): Promise<Figures> {
         ),
       );
     }
-    await bounded(Promise.all(sends), 'EventPort produce');
+    await bounded(Promise.all(sends), 'EventPort produce', TIMEOUT_MS);
     const produce = (EVENTS / (performance.now() - start)) * 1000;
     const cpu1 = process.cpuUsage(cpu0);
     await producer.close();
@@ -246,7 +235,7 @@ async function eventportRound(): Promise<Figures> {
         resolveDone();
       }
     });
-    await bounded(done, 'EventPort consume');
+    await bounded(done, 'EventPort consume', TIMEOUT_MS);
     const cpu3 = process.cpuUsage(cpu2);
     await sub.close();
     return {

@@ -34,3 +34,14 @@ export function fmt(n: number, digits = 0): string {
 export function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
+
+/** Rejects when `p` has not settled within `ms` (every benchmark wait is bounded). */
+export function bounded<T>(p: Promise<T>, what: string, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)),
+    ),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,5 +1,4 @@
-import type { Evidence } from '../check.js';
-import { summaryLine } from './markdown.js';
+import { evidenceLines, summaryLine } from './markdown.js';
 import {
   STATUS_TEXT,
   matrixRows,
@@ -23,19 +22,6 @@ const esc = (s: string): string =>
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
-
-function evidenceLines(e: Evidence | undefined): string[] {
-  if (e === undefined) return [];
-  const out = [e.summary];
-  if (e.firstBad !== undefined) out.push(`first bad: ${e.firstBad}`);
-  if (e.counts !== undefined)
-    out.push(
-      Object.entries(e.counts)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(', '),
-    );
-  return out;
-}
 
 function tooltip(r: RowResult): string {
   const lines = [

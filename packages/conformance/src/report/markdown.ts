@@ -24,17 +24,22 @@ function cell(r: RowResult | undefined): string {
     : `${STATUS_ICON[r.status]} ${word}`;
 }
 
-function evidenceText(e: Evidence | undefined): string {
-  if (e === undefined) return '';
-  const parts = [e.summary];
-  if (e.firstBad !== undefined) parts.push(`first bad: ${e.firstBad}`);
+/** An evidence record as lines: summary, first bad event, counts (shared by the Markdown and HTML reports). */
+export function evidenceLines(e: Evidence | undefined): string[] {
+  if (e === undefined) return [];
+  const out = [e.summary];
+  if (e.firstBad !== undefined) out.push(`first bad: ${e.firstBad}`);
   if (e.counts !== undefined)
-    parts.push(
+    out.push(
       Object.entries(e.counts)
         .map(([k, v]) => `${k}=${v}`)
         .join(', '),
     );
-  return parts.join(' — ');
+  return out;
+}
+
+function evidenceText(e: Evidence | undefined): string {
+  return evidenceLines(e).join(' — ');
 }
 
 /** One line per broker: counts of each status. */

@@ -325,6 +325,55 @@ describe('LeaseKeeper', () => {
     keeper.stop();
     expect(jest.getTimerCount()).toBe(0);
   });
+
+  it('starts from the deadline the driver reports at hand-off and renews at once when less than half is left', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const extended: number[] = [];
+    const inFlight = new Set<InFlight>();
+    const keeper = new LeaseKeeper(
+      600,
+      inFlight,
+      () => {
+        extended.push(Date.now());
+        return Promise.resolve();
+      },
+      () => undefined,
+    );
+    // held back by the driver: 100 ms of its lease left at hand-off
+    const rec = new InFlight(message({}, { leaseUntil: 100 }));
+    inFlight.add(rec);
+    keeper.watch(rec, 0);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(extended).toEqual([0]);
+    expect(rec.leaseUntil).toBe(600);
+    keeper.stop();
+  });
+
+  it('counts an extension only when it succeeded and retries a failed one before the lease ends', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const extended: number[] = [];
+    let failures = 1;
+    const inFlight = new Set<InFlight>();
+    const keeper = new LeaseKeeper(
+      1_000,
+      inFlight,
+      () => {
+        extended.push(Date.now());
+        return failures-- > 0 ? Promise.reject(new Error('throttled')) : Promise.resolve();
+      },
+      () => undefined,
+    );
+    const rec = new InFlight(message());
+    inFlight.add(rec);
+    keeper.watch(rec, 0);
+    await jest.advanceTimersByTimeAsync(666); // 334 left: extend, and it fails
+    expect(extended).toEqual([666]);
+    expect(rec.leaseUntil).toBe(1_000); // not moved by the failed extension
+    await jest.advanceTimersByTimeAsync(100); // retried after a short pause, long before the next tick
+    expect(extended).toEqual([666, 766]);
+    expect(rec.leaseUntil).toBe(1_766);
+    keeper.stop();
+  });
 });
 
 describe('dead-letter event', () => {

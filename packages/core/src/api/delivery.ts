@@ -138,8 +138,9 @@ export class InFlight implements DeliveryContext {
   async extendLease(ms: number): Promise<void> {
     const { receiver } = this.context();
     if (receiver.extendLease === undefined) return;
-    this.leaseUntil = Date.now() + ms;
+    const started = Date.now();
     await receiver.extendLease(this.message, ms);
+    this.leaseUntil = started + ms; // only once the broker took it (the lease keeper goes by it)
   }
 
   private context(): ContextShared {

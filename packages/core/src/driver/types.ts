@@ -85,6 +85,13 @@ export interface DriverSender {
    * Sends one batch and returns one outcome per entry, in order. Must not retry
    * on its own (the portable layer does); may throw for a failure of the whole
    * batch (mapped to an EventPortError with the right `retryable` flag).
+   *
+   * Per-key order (brokers that declare `order.per-key`): an entry that failed
+   * must never be overtaken by a later entry with the same key. A driver that
+   * splits the batch into several requests sends them one at a time and stops at
+   * the first request that fails: the entries after it are not sent and get a
+   * retryable failure, so the portable layer retries them, in order, behind the
+   * failed ones (it retries a batch's failures before it sends anything later).
    */
   send(batch: readonly OutgoingEvent[]): Promise<SendOutcome[]>;
   /** Releases the sender. Idempotent. */
@@ -118,7 +125,12 @@ export interface StagedOutput {
 /** A message as received; the portable layer turns it into a delivery context. */
 export interface ReceivedMessage {
   readonly event: Event;
-  /** 1 on first delivery; the broker's delivery count when it tracks one, else 1. */
+  /**
+   * The handler attempt this delivery is: 1 on first delivery, then 2, 3, … The
+   * retry budget and the dead-letter decision count it, so it counts handler
+   * attempts, not receives: a driver whose broker counts receives (SQS
+   * ApproximateReceiveCount) leaves out the receives it gave back unhandled.
+   */
   readonly deliveryCount: number;
   /** Partition / shard, when the broker has them. */
   readonly partition?: string;
@@ -126,6 +138,13 @@ export interface ReceivedMessage {
   readonly offset?: number;
   /** The driver's own handle (receipt handle, ack id, lock token, …). */
   readonly handle: unknown;
+  /**
+   * When the message's lease really ends (ms since epoch), for drivers that held it
+   * before handing it over (its lease already running). Absent: a full `leaseMs`
+   * from hand-off. The lease keeper starts from it and renews at once when less
+   * than half a lease is left.
+   */
+  readonly leaseUntil?: number;
 }
 
 export interface DriverReceiver {

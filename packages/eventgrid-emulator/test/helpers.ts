@@ -38,6 +38,8 @@ export interface Reply {
   readonly status: number;
   readonly headers?: Record<string, string>;
   readonly body?: string;
+  /** Answer only after this many ms (to provoke the emulator's delivery timeout). */
+  readonly delayMs?: number;
 }
 
 export interface Webhook {
@@ -68,8 +70,15 @@ export async function startWebhook(
       };
       requests.push(request);
       const reply = answer?.(request, requests.length - 1) ?? defaultReply(request);
-      res.writeHead(reply.status, reply.headers ?? {});
-      res.end(reply.body ?? '');
+      const send = () => {
+        if (res.destroyed) return;
+        res.writeHead(reply.status, reply.headers ?? {});
+        res.end(reply.body ?? '');
+      };
+      if (reply.delayMs) {
+        const timer = setTimeout(send, reply.delayMs);
+        res.on('close', () => clearTimeout(timer));
+      } else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

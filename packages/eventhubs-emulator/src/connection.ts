@@ -43,7 +43,10 @@ export class ConnectionHandler {
       sender.close({ condition: 'amqp:not-found', description: `cannot receive from '${source?.address}'` });
       return;
     }
-    const refuse = (error: { condition: string; description: string }) => sender.close(error);
+    const refuse = (error: { condition: string; description: string }) => {
+      this.options.log(`refused reader ${source?.address}: ${error.condition} ${error.description}`);
+      sender.close(error);
+    };
     const hub = this.namespace.hub(address.hub);
     if (!hub) return refuse(notFound(this.options.namespace, address.hub));
     const group = this.namespace.consumerGroup(hub, address.consumerGroup);

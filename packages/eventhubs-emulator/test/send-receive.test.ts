@@ -4,6 +4,7 @@ import { partitionForKey, type EventHubsEmulator } from '../src/index.js';
 import { NO_RETRY, receive, startEmulator } from './support.js';
 
 const HUB = 'orders';
+jest.setTimeout(30_000);
 let emulator: EventHubsEmulator;
 let producer: EventHubProducerClient;
 let consumer: EventHubConsumerClient;

@@ -9,6 +9,7 @@ import type { Event } from '@eventport/core';
 import {
   BrokerUnavailableError,
   EventPortError,
+  isRetryable,
   withDeadLetterInfo,
   type DriverReceiver,
   type ReceivedMessage,
@@ -31,9 +32,45 @@ export interface SqsHandle {
   readonly group: string | undefined;
   /** When it was received (ms since epoch). */
   readonly receivedAt: number;
-  /** Its visibility deadline while the driver holds it (ms since epoch). */
+  /** Its visibility deadline (ms since epoch), moved only once SQS confirmed a change. */
   visibleAt: number;
+  /** A heartbeat renewal is in flight. */
+  renewing: boolean;
 }
+
+/**
+ * Per message, how far SQS's ApproximateReceiveCount is from the handler attempt
+ * (`attempt = receive count + offset`): a receive EventPort gave back without a
+ * handler seeing it (a closing consumer's buffered and held messages, a group given
+ * back) counts -1, a retry in place without a new receive (FIFO hold-back) +1.
+ * One ledger per process, so consumers on several connections of one queue share
+ * it; bounded (the oldest entries go first). Receives in another process that
+ * never reached a handler are not known here: they count as attempts.
+ */
+export class AttemptLedger {
+  private readonly offsets = new Map<string, number>();
+
+  constructor(private readonly max = 100_000) {}
+
+  offset(queueUrl: string, messageId: string): number {
+    return this.offsets.get(`${queueUrl}\n${messageId}`) ?? 0;
+  }
+
+  add(queueUrl: string, messageId: string, delta: number): void {
+    const key = `${queueUrl}\n${messageId}`;
+    const value = (this.offsets.get(key) ?? 0) + delta;
+    this.offsets.delete(key);
+    if (value !== 0) this.offsets.set(key, value);
+    while (this.offsets.size > this.max) this.offsets.delete(this.offsets.keys().next().value!);
+  }
+
+  /** The message left the queue (deleted): nothing more to count. */
+  forget(queueUrl: string, messageId: string): void {
+    this.offsets.delete(`${queueUrl}\n${messageId}`);
+  }
+}
+
+const processLedger = new AttemptLedger();
 
 export interface ReceiverSettings {
   readonly queue: QueueRef;
@@ -52,6 +89,10 @@ export interface ReceiverSettings {
   readonly heal?: () => Promise<void>;
   /** Where `deadLetter` moves a message (absent: dead-lettering not requested). */
   readonly deadLetter: DeadLetterSend | undefined;
+  /** Handler attempts vs receives (default: the process-wide ledger). */
+  readonly ledger?: AttemptLedger;
+  /** The client for ReceiveMessage long polls (default: `sqs`); kept apart so polls never starve other requests. */
+  readonly poller?: SQSClient;
 }
 
 /** Sends an encoded event to the dead-letter destination. */
@@ -76,21 +117,34 @@ function handleOf(m: ReceivedMessage): SqsHandle {
  *   the event loop).
  * - FIFO with per-key ordering: while a message group has a message out with the
  *   portable layer, later messages of that group wait here (their visibility kept
- *   alive); a nack or release of the current one releases them too, so SQS
- *   redelivers the group in order.
- * - Messages the driver holds (buffered, held back) get visibility heartbeats.
+ *   alive). The next one is released only once the current one's delete
+ *   succeeded; a failed delete (its receipt handle expired) gives the group back
+ *   whole, so SQS redelivers it in order. A nack of the current one with later
+ *   ones waiting is retried here, in place (its visibility kept), so the waiting
+ *   ones are not received again without a handler seeing them; without waiting
+ *   ones it is a native nack.
+ * - Messages the driver holds (buffered, held back, waiting for a retry) get
+ *   visibility heartbeats: renewed at half the visibility timeout, checked every
+ *   sixth of it, counted only once SQS confirmed the change, retried while time
+ *   is left; a message whose visibility ran out is given back with the rest of its
+ *   group. A message is handed over with its real deadline (`leaseUntil`).
+ * - `deliveryCount` counts handler attempts: ApproximateReceiveCount corrected by
+ *   the {@link AttemptLedger} for receives given back unhandled.
  */
 export class SqsReceiver implements DriverReceiver {
   readonly settlement = 'per-message' as const;
   private readonly abort = new AbortController();
   private readonly deletes: Coalescer<string>;
-  private readonly visibility: Coalescer<{ receipt: string; seconds: number }>;
+  /** `strict`: a change whose message is no longer in flight fails (a renewal); else that is fine (a give-back). */
+  private readonly visibility: Coalescer<{ receipt: string; seconds: number; strict: boolean }>;
   /** Messages given to the portable layer and not settled yet, by receipt handle. */
   private readonly out = new Map<string, SqsHandle>();
   /** Received, not yet returned by `receive`. */
   private buffer: ReceivedMessage[] = [];
   /** FIFO hold-back: group → messages waiting for the group's current one. */
   private readonly held = new Map<string, ReceivedMessage[]>();
+  /** FIFO hold-back: nacked messages retried in place, with their timers. */
+  private readonly delayed = new Map<ReceivedMessage, ReturnType<typeof setTimeout>>();
   /** FIFO hold-back: groups with a message out. */
   private readonly active = new Set<string>();
   private heldCount = 0;
@@ -103,12 +157,16 @@ export class SqsReceiver implements DriverReceiver {
   private closing: Promise<void> | undefined;
   private healing: Promise<void> | undefined;
   private readonly visibilityS: number;
+  private readonly ledger: AttemptLedger;
+  private readonly poller: SQSClient;
 
   constructor(
     private readonly sqs: SQSClient,
     private readonly settings: ReceiverSettings,
   ) {
     this.visibilityS = clampSeconds(settings.leaseMs);
+    this.ledger = settings.ledger ?? processLedger;
+    this.poller = settings.poller ?? sqs;
     const url = settings.queue.url;
     this.deletes = new Coalescer(async (receipts) => {
       const out = await this.sqs
@@ -120,7 +178,8 @@ export class SqsReceiver implements DriverReceiver {
           { requestTimeout: REQUEST_TIMEOUT_MS },
         )
         .catch((err: unknown) => Promise.reject(mapAwsError(err, `delete from ${settings.queue.name}`)));
-      return entryErrors(receipts.length, out.Failed, `delete from ${settings.queue.name}`);
+      // An expired receipt handle fails the delete: the message comes back (real SQS FIFO).
+      return entryErrors(receipts.length, out.Failed, `delete from ${settings.queue.name}`, () => true);
     });
     this.visibility = new Coalescer(async (changes) => {
       const out = await this.sqs
@@ -138,7 +197,12 @@ export class SqsReceiver implements DriverReceiver {
         .catch((err: unknown) =>
           Promise.reject(mapAwsError(err, `change visibility in ${settings.queue.name}`)),
         );
-      return entryErrors(changes.length, out.Failed, `change visibility in ${settings.queue.name}`);
+      return entryErrors(
+        changes.length,
+        out.Failed,
+        `change visibility in ${settings.queue.name}`,
+        (i) => changes[i]!.strict,
+      );
     });
   }
 
@@ -152,7 +216,7 @@ export class SqsReceiver implements DriverReceiver {
         // wait for a poll to answer, or (FIFO hold-back) for a held message to be released
         while (
           this.buffer.length === 0 &&
-          (this.polls > 0 || this.heldCount > 0) &&
+          (this.polls > 0 || this.heldCount > 0 || this.delayed.size > 0) &&
           this.failure === undefined &&
           !signal.aborted &&
           this.closing === undefined
@@ -173,22 +237,41 @@ export class SqsReceiver implements DriverReceiver {
     const taken = this.buffer.length <= max ? this.buffer : this.buffer.slice(0, max);
     this.buffer = this.buffer.length <= max ? [] : this.buffer.slice(max);
     for (const m of taken) this.out.set(handleOf(m).receipt, handleOf(m));
-    return taken;
+    // Held messages used part of their visibility here: say when it really ends.
+    return taken.map((m) => ({ ...m, leaseUntil: handleOf(m).visibleAt }));
   }
 
   ack(messages: readonly ReceivedMessage[]): Promise<void> {
     const ops: Promise<void>[] = [];
     for (const m of messages) {
-      const h = this.settle(m);
-      if (h !== undefined) ops.push(this.deletes.add(h.receipt));
+      const h = this.take(m);
+      if (h !== undefined) ops.push(this.finish(h, this.deletes.add(h.receipt)));
     }
     return settleAll(ops);
   }
 
   nack(message: ReceivedMessage, delayMs: number): Promise<void> {
-    const h = this.settle(message, true);
+    const h = this.take(message);
     if (h === undefined) return Promise.resolve();
-    return this.visibility.add({ receipt: h.receipt, seconds: this.remaining(h, Math.ceil(delayMs / 1000)) });
+    if (this.holdsGroup(h)) {
+      if ((this.held.get(h.group!)?.length ?? 0) > 0 && this.closing === undefined) {
+        // Retry in place: giving it back would give the waiting ones back too, and SQS
+        // would count receives their handlers never saw.
+        this.ledger.add(this.settings.queue.url, h.messageId, 1);
+        this.retryLater(
+          { event: message.event, deliveryCount: message.deliveryCount + 1, handle: h },
+          delayMs,
+        );
+        return Promise.resolve();
+      }
+      this.active.delete(h.group!);
+      this.wake?.();
+    }
+    return this.visibility.add({
+      receipt: h.receipt,
+      seconds: this.remaining(h, Math.ceil(delayMs / 1000)),
+      strict: false,
+    });
   }
 
   async deadLetter(message: ReceivedMessage, reason: string): Promise<void> {
@@ -199,27 +282,31 @@ export class SqsReceiver implements DriverReceiver {
         `no dead-letter destination for ${this.settings.queue.name}`,
       );
     }
-    const h = this.settle(message);
+    const h = this.take(message);
     if (h === undefined) return;
     const event = withDeadLetterInfo(message.event, reason, message.deliveryCount);
     const encoded = encodeMessage(event);
     if (encoded.size > this.settings.maxMessageBytes) {
       // The reason does not fit: SQS's own redrive moves the message once its receives run out.
+      if (this.holdsGroup(h)) this.giveBackGroup(h.group!);
       throw new EventPortError(
         'EVENT_TOO_LARGE',
         `event ${event.id} with its dead-letter reason exceeds the size limit`,
       );
     }
-    await target.send(event, encoded);
-    await this.deletes.add(h.receipt);
+    await this.finish(
+      h,
+      target.send(event, encoded).then(() => this.deletes.add(h.receipt)),
+    );
   }
 
-  extendLease(message: ReceivedMessage, ms: number): Promise<void> {
+  async extendLease(message: ReceivedMessage, ms: number): Promise<void> {
     const h = this.out.get(handleOf(message).receipt);
-    if (h === undefined) return Promise.resolve();
+    if (h === undefined) return;
     const seconds = this.remaining(h, Math.ceil(ms / 1000));
-    h.visibleAt = Date.now() + seconds * 1000;
-    return this.visibility.add({ receipt: h.receipt, seconds });
+    const started = Date.now();
+    await this.visibility.add({ receipt: h.receipt, seconds, strict: true });
+    h.visibleAt = Math.max(h.visibleAt, started + seconds * 1000);
   }
 
   close(): Promise<void> {
@@ -232,14 +319,14 @@ export class SqsReceiver implements DriverReceiver {
     this.wake?.();
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     await Promise.allSettled([...this.running]);
-    // Give back what the portable layer never saw.
-    const unseen = [...this.buffer, ...[...this.held.values()].flat()];
+    // Give back what the portable layer never saw (or is to retry).
+    for (const t of this.delayed.values()) clearTimeout(t);
+    const unseen = [...this.delayed.keys(), ...this.buffer, ...[...this.held.values()].flat()];
+    this.delayed.clear();
     this.buffer = [];
     this.held.clear();
     this.heldCount = 0;
-    await Promise.allSettled(
-      unseen.map((m) => this.visibility.add({ receipt: handleOf(m).receipt, seconds: 0 })),
-    );
+    await Promise.allSettled(unseen.map((m) => this.giveBack(handleOf(m).receipt, handleOf(m).messageId)));
     await Promise.allSettled([this.deletes.drain(), this.visibility.drain()]);
   }
 
@@ -257,7 +344,7 @@ export class SqsReceiver implements DriverReceiver {
     this.polls++;
     this.pollCapacity += n;
     const { queue, waitTimeSeconds } = this.settings;
-    const op = this.sqs
+    const op = this.poller
       .send(
         new ReceiveMessageCommand({
           QueueUrl: queue.url,
@@ -272,7 +359,7 @@ export class SqsReceiver implements DriverReceiver {
       .then(
         (out) => {
           if (this.closing === undefined) this.accept(out.Messages ?? []);
-          else for (const m of out.Messages ?? []) this.giveBack(m);
+          else for (const m of out.Messages ?? []) void this.giveBack(m.ReceiptHandle, m.MessageId);
         },
         (err: unknown) => {
           if (this.abort.signal.aborted) return;
@@ -311,10 +398,12 @@ export class SqsReceiver implements DriverReceiver {
         group,
         receivedAt: now,
         visibleAt: now + this.visibilityS * 1000,
+        renewing: false,
       };
+      const receives = Math.max(1, Number(m.Attributes?.ApproximateReceiveCount ?? 1) || 1);
       const received: ReceivedMessage = {
         event: decodeMessage(m, this.settings.queue.url),
-        deliveryCount: Math.max(1, Number(m.Attributes?.ApproximateReceiveCount ?? 1) || 1),
+        deliveryCount: Math.max(1, receives + this.ledger.offset(this.settings.queue.url, m.MessageId)),
         handle,
       };
       if (this.settings.holdBackGroups && group !== undefined) {
@@ -332,41 +421,110 @@ export class SqsReceiver implements DriverReceiver {
     if (this.buffer.length > 0 || this.heldCount > 0) this.startHeartbeat();
   }
 
-  /**
-   * Marks a message settled; returns its handle, or undefined when it was
-   * settled before (settlement is idempotent). Releases the group's next message
-   * (ack) or the whole held-back group (nack/release).
-   */
-  private settle(m: ReceivedMessage, released = false): SqsHandle | undefined {
+  /** Takes a message back from the portable layer; undefined when it was settled before (settlement is idempotent). */
+  private take(m: ReceivedMessage): SqsHandle | undefined {
     const h = handleOf(m);
-    if (!this.out.delete(h.receipt)) return undefined;
-    if (this.settings.holdBackGroups && h.group !== undefined && this.active.has(h.group)) {
-      const waiting = this.held.get(h.group);
-      if (released) {
-        this.active.delete(h.group);
-        if (waiting !== undefined) {
-          this.held.delete(h.group);
-          this.heldCount -= waiting.length;
-          for (const w of waiting)
-            void this.visibility.add({ receipt: handleOf(w).receipt, seconds: 0 }).catch(() => undefined);
-        }
-        this.wake?.(); // a receive waiting for held messages has nothing left to wait for
-      } else if (waiting !== undefined && waiting.length > 0) {
-        this.buffer.push(waiting.shift()!);
-        this.heldCount--;
-        if (waiting.length === 0) this.held.delete(h.group);
-        this.wake?.();
-      } else {
-        this.active.delete(h.group);
-      }
-    }
-    return h;
+    return this.out.delete(h.receipt) ? h : undefined;
   }
 
-  private giveBack(m: Message): void {
-    if (m.ReceiptHandle !== undefined) {
-      void this.visibility.add({ receipt: m.ReceiptHandle, seconds: 0 }).catch(() => undefined);
+  /** FIFO hold-back applies to this message's group (and the group is the receiver's). */
+  private holdsGroup(h: SqsHandle): boolean {
+    return this.settings.holdBackGroups && h.group !== undefined && this.active.has(h.group);
+  }
+
+  /**
+   * A message is leaving the queue (`op`: its delete). Once that succeeded the
+   * group's next waiting message is released; if it failed (the receipt handle
+   * expired: SQS will deliver the message again), the group is given back whole,
+   * so nothing of it overtakes the message.
+   */
+  private finish(h: SqsHandle, op: Promise<void>): Promise<void> {
+    const url = this.settings.queue.url;
+    if (!this.holdsGroup(h)) return op.then(() => this.ledger.forget(url, h.messageId));
+    const group = h.group!;
+    return op.then(
+      () => {
+        this.ledger.forget(url, h.messageId);
+        this.advance(group);
+      },
+      (err: unknown) => {
+        this.giveBackGroup(group);
+        throw err;
+      },
+    );
+  }
+
+  /** Releases the group's next waiting message, or ends the group's turn. */
+  private advance(group: string): void {
+    const waiting = this.held.get(group);
+    if (waiting !== undefined && waiting.length > 0) {
+      this.buffer.push(waiting.shift()!);
+      this.heldCount--;
+      if (waiting.length === 0) this.held.delete(group);
+    } else {
+      this.active.delete(group);
     }
+    this.wake?.();
+  }
+
+  /** Gives every waiting message of the group back to SQS (it redelivers the group in order). */
+  private giveBackGroup(group: string): void {
+    this.active.delete(group);
+    const waiting = this.held.get(group);
+    if (waiting !== undefined) {
+      this.held.delete(group);
+      this.heldCount -= waiting.length;
+      for (const w of waiting) void this.giveBack(handleOf(w).receipt, handleOf(w).messageId);
+    }
+    this.wake?.(); // a receive waiting for held messages may have nothing left to wait for
+  }
+
+  /** Makes a message the handlers never saw visible again; that receive is not an attempt. */
+  private giveBack(receipt: string | undefined, messageId: string | undefined): Promise<void> {
+    if (messageId !== undefined) this.ledger.add(this.settings.queue.url, messageId, -1);
+    if (receipt === undefined) return Promise.resolve();
+    return this.visibility.add({ receipt, seconds: 0, strict: false }).catch(() => undefined);
+  }
+
+  /** FIFO hold-back: hands a nacked message over again after `delayMs`, its visibility kept meanwhile. */
+  private retryLater(m: ReceivedMessage, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.delayed.delete(m);
+      this.buffer.push(m);
+      this.wake?.();
+    }, delayMs);
+    this.delayed.set(m, timer);
+    this.startHeartbeat();
+  }
+
+  /** A message the receiver held lost its visibility: SQS delivers it again, so its group goes back whole. */
+  private lost(m: ReceivedMessage): void {
+    const h = handleOf(m);
+    const timer = this.delayed.get(m);
+    let found = this.buffer.indexOf(m) >= 0 || timer !== undefined;
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.delayed.delete(m);
+    }
+    this.buffer = this.buffer.filter((b) => b !== m);
+    if (h.group !== undefined && this.held.has(h.group)) {
+      const waiting = this.held.get(h.group)!;
+      const at = waiting.indexOf(m);
+      if (at >= 0) {
+        found = true;
+        // the ones before it stay; it and the ones after it go back, in order
+        const back = waiting.splice(at);
+        this.heldCount -= back.length;
+        if (waiting.length === 0) this.held.delete(h.group);
+        for (const w of back) void this.giveBack(handleOf(w).receipt, handleOf(w).messageId);
+        this.wake?.();
+        return;
+      }
+    }
+    if (!found) return;
+    this.ledger.add(this.settings.queue.url, h.messageId, -1);
+    if (this.settings.holdBackGroups && h.group !== undefined) this.giveBackGroup(h.group);
+    this.wake?.();
   }
 
   /** Seconds of visibility still allowed (12 h from the receive at most). */
@@ -375,12 +533,13 @@ export class SqsReceiver implements DriverReceiver {
     return Math.max(0, Math.min(seconds, MAX_VISIBILITY_S - used - 1));
   }
 
-  /** Keeps messages the driver holds (buffered, held back) invisible to other consumers. */
+  /** Keeps messages the driver holds (buffered, held back, waiting for a retry) invisible to other consumers. */
   private startHeartbeat(): void {
     if (this.heartbeat !== undefined) return;
-    const period = Math.max(250, Math.floor((this.visibilityS * 1000) / 3));
+    const visibilityMs = this.visibilityS * 1000;
+    const period = Math.max(250, Math.floor(visibilityMs / 6));
     this.heartbeat = setInterval(() => {
-      const held = [...this.buffer, ...[...this.held.values()].flat()];
+      const held = [...this.buffer, ...this.delayed.keys(), ...[...this.held.values()].flat()];
       if (held.length === 0) {
         clearInterval(this.heartbeat);
         this.heartbeat = undefined;
@@ -389,10 +548,24 @@ export class SqsReceiver implements DriverReceiver {
       const now = Date.now();
       for (const m of held) {
         const h = handleOf(m);
-        if (h.visibleAt - now > (this.visibilityS * 1000) / 2) continue;
+        if (h.renewing || h.visibleAt - now > visibilityMs / 2) continue;
+        if (h.visibleAt <= now) {
+          this.lost(m);
+          continue;
+        }
         const seconds = this.remaining(h, this.visibilityS);
-        h.visibleAt = now + seconds * 1000;
-        void this.visibility.add({ receipt: h.receipt, seconds }).catch(() => undefined);
+        h.renewing = true;
+        this.visibility.add({ receipt: h.receipt, seconds, strict: true }).then(
+          () => {
+            h.renewing = false;
+            h.visibleAt = Math.max(h.visibleAt, now + seconds * 1000);
+          },
+          (err: unknown) => {
+            h.renewing = false;
+            // retryable and time left: the next beat tries again
+            if (!isRetryable(err) || h.visibleAt <= Date.now()) this.lost(m);
+          },
+        );
       }
     }, period);
     this.heartbeat.unref();
@@ -407,10 +580,12 @@ function entryErrors(
   count: number,
   failed: readonly { Id?: string; Code?: string; Message?: string; SenderFault?: boolean }[] | undefined,
   what: string,
+  strict: (index: number) => boolean,
 ): (Error | undefined)[] {
   const errors = new Array<Error | undefined>(count);
   for (const f of failed ?? []) {
-    if (isGoneEntry(f.Code)) continue; // already deleted, or no longer in flight: nothing left to settle
+    // a give-back of a message no longer in flight has nothing left to do; a delete or renewal failed
+    if (isGoneEntry(f.Code) && !strict(Number(f.Id))) continue;
     errors[Number(f.Id)] = mapEntryError(f, what);
   }
   return errors;

@@ -45,6 +45,18 @@ export interface SendTarget {
  * requests of one batch go out concurrently (`sendConcurrency`); on FIFO one at
  * a time, in order, so per-key order holds. Outcomes are per entry; the portable
  * layer retries the retryable failures. No retries here.
+ *
+ * FIFO stops at the first request with a failure (the whole request or one
+ * entry): the requests after it are not sent and their entries fail as
+ * retryable, so the portable layer retries them behind the failed ones, in order
+ * (it retries a batch's failures before it sends anything later). Sending on
+ * would let later entries of the failed ones' keys overtake them (one
+ * ECONNRESET on the 2nd of 3 requests gave queue order 0-9, 20-29, 10-19).
+ * Why stop rather than retry here before sending on: retries, their backoff and
+ * budget belong to the portable layer (at-most-once must not retry at all), and
+ * stopping costs only the requests not sent, on the failure path. The driver
+ * cannot tell which later entries share a key with a failed one cheaply enough
+ * to matter (MessageGroupId may be a digest), so it stops them all.
  */
 export class SqsSender implements DriverSender {
   private closed = false;
@@ -93,8 +105,9 @@ export class SqsSender implements DriverSender {
 
     const width = fifo ? 1 : this.concurrency;
     let next = 0;
+    let stopped = false;
     const worker = async (): Promise<void> => {
-      while (next < chunks.length) {
+      while (next < chunks.length && !stopped) {
         const chunk = chunks[next++]!;
         let results: SendOutcome[];
         try {
@@ -104,9 +117,17 @@ export class SqsSender implements DriverSender {
           results = chunk.indexes.map(() => ({ ok: false, error }));
         }
         chunk.indexes.forEach((index, j) => (outcomes[index] = results[j]!));
+        if (fifo && results.some((r) => !r.ok)) stopped = true;
       }
     };
     await Promise.all(Array.from({ length: Math.min(width, chunks.length) }, worker));
+    if (stopped) {
+      const error = new BrokerUnavailableError(
+        `not sent to ${this.target.describe()}: an earlier request of the batch failed (FIFO order)`,
+      );
+      for (const chunk of chunks.slice(next))
+        for (const index of chunk.indexes) outcomes[index] = { ok: false, error };
+    }
     if (this.heal !== undefined && outcomes.some((o) => !o.ok && isMissing(o.error))) {
       // The destination vanished: re-create it and let the portable layer retry those entries.
       await this.heal().catch(() => undefined);

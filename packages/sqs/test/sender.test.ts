@@ -7,6 +7,8 @@ import {
   type OutgoingEvent,
   type SendOutcome,
 } from '@eventport/core/driver';
+import { SendBatcher, PendingSend } from '../../core/src/api/send-batcher';
+import { resolveRetry } from '../../core/src/portable/backoff';
 import { SqsSender, type Chunk, type SendTarget } from '../src/sender';
 
 function target(maxBytes: number, fifo: boolean, respond?: (chunk: Chunk) => Promise<SendOutcome[]>) {
@@ -87,6 +89,58 @@ describe('SqsSender', () => {
     expect(out.slice(0, 10).every((o) => !o.ok && (o.error as BrokerUnavailableError).retryable)).toBe(true);
     expect(out[10]!.ok).toBe(false);
     expect(out[11]!.ok).toBe(true);
+  });
+
+  test('FIFO stops at the first failed request: later requests are not sent and fail retryably', async () => {
+    let n = 0;
+    const { t, chunks } = target(1 << 20, true, async (chunk) => {
+      if (n++ === 1) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      return chunk.indexes.map(() => ({ ok: true as const, receipt: {} }));
+    });
+    const out = await new SqsSender(t, 4).send(events(30));
+    expect(chunks).toHaveLength(2); // the third request never went out
+    expect(out.slice(0, 10).every((o) => o.ok)).toBe(true);
+    expect(out.slice(10).every((o) => !o.ok && (o.error as BrokerUnavailableError).retryable)).toBe(true);
+  });
+
+  test('FIFO: a failed entry stops the requests after its own', async () => {
+    const { t, chunks } = target(1 << 20, true, async (chunk) =>
+      chunk.indexes.map((i) =>
+        i === 3
+          ? { ok: false as const, error: new BrokerUnavailableError('entry') }
+          : { ok: true as const, receipt: {} },
+      ),
+    );
+    const out = await new SqsSender(t, 1).send(events(25));
+    expect(chunks).toHaveLength(1);
+    expect(out.filter((o) => o.ok)).toHaveLength(9);
+    expect(out.slice(10).every((o) => !o.ok && (o.error as BrokerUnavailableError).retryable)).toBe(true);
+  });
+
+  test('FIFO through the portable batcher: one ECONNRESET on the 2nd of 3 requests keeps the queue order', async () => {
+    const queue: string[] = [];
+    let n = 0;
+    const { t } = target(1 << 20, true, async (chunk) => {
+      if (n++ === 1) throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+      // the request reached the queue: its entries are appended in order
+      queue.push(...chunk.messages.map((m) => m.body));
+      return chunk.indexes.map(() => ({ ok: true as const, receipt: {} }));
+    });
+    const batcher = new SendBatcher('t', Promise.resolve(new SqsSender(t, 4)), {
+      delivery: 'at-least-once',
+      required: [],
+      maxEvents: 30,
+      maxBytes: 1 << 20,
+      lingerMs: 0,
+      retry: resolveRetry({ attempts: 3, initialDelayMs: 1, maxDelayMs: 5 }),
+    });
+    const items = Array.from({ length: 30 }, (_, i) => {
+      const event = createEvent({ source: '/s', type: 't', key: 'k', data: i });
+      return new PendingSend(event, undefined, 10);
+    });
+    await batcher.enqueue(items);
+    await batcher.close();
+    expect(queue).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
   });
 
   test('send after close fails', async () => {

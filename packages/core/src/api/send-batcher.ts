@@ -61,6 +61,15 @@ export class PendingSend implements OutgoingEvent {
  * bytes and linger, and sent strictly one after another (order is kept).
  * Per-entry failures that are retryable are retried with backoff; the rest
  * reject their own `send` only.
+ *
+ * Per-key order under failures: an entry that failed is never overtaken by a
+ * later entry with the same key. The batcher retries a batch's retryable
+ * failures, in their order, before it takes the next batch (nothing later is
+ * sent meanwhile); the driver's part (DriverSender.send) is not to send past a
+ * failure inside one batch — it stops at the first failed request and fails the
+ * rest as retryable, which this loop then retries behind the failed entries.
+ * Stopping, not retrying inside the driver, keeps one owner of the retry policy
+ * (budget, backoff, at-most-once sending once).
  */
 export class SendBatcher {
   private queue: PendingSend[] = [];

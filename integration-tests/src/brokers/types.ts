@@ -8,7 +8,7 @@
  */
 
 /** Every service this module knows how to run. */
-export const SERVICE_NAMES = ['kafka', 'elasticmq', 'moto', 'pubsub', 'azurite'] as const;
+export const SERVICE_NAMES = ['kafka', 'elasticmq', 'moto', 'pubsub', 'azurite', 'eventgrid'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export type RuntimeKind = 'local' | 'testcontainers' | 'external';

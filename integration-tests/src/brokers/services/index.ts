@@ -3,12 +3,20 @@ import type { ServiceName } from '../types.js';
 import { SERVICE_NAMES } from '../types.js';
 import { azurite } from './azurite.js';
 import { elasticmq } from './elasticmq.js';
+import { eventgrid } from './eventgrid.js';
 import { kafka } from './kafka.js';
 import { moto } from './moto.js';
 import { pubsub } from './pubsub.js';
 import type { ServiceSpec } from './spec.js';
 
-export const SERVICES: Record<ServiceName, ServiceSpec> = { kafka, elasticmq, moto, pubsub, azurite };
+export const SERVICES: Record<ServiceName, ServiceSpec> = {
+  kafka,
+  elasticmq,
+  moto,
+  pubsub,
+  azurite,
+  eventgrid,
+};
 
 /** Group names: `sqs` is both SQS implementations, `sns` is moto, `all` is everything. */
 const GROUPS: Record<string, readonly ServiceName[]> = {

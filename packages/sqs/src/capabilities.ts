@@ -107,7 +107,7 @@ export function sqsCapabilities(config: Pick<SqsConfig, 'fifo' | 'fanOut'>): Cap
     'dead-letter': {
       level: 'native',
       detail:
-        'RedrivePolicy (maxReceiveCount = retry attempts) to a dead-letter queue created and attached on request; a message whose handler exhausted its attempts is moved at once with the reason',
+        'a message whose handler exhausted its attempts (handler attempts, not receives) is moved at once with the reason; a dead-letter queue is created and attached on request as a RedrivePolicy with maxReceiveCount = retry attempts + 10, since SQS counts receives, some reach no handler (a closing consumer gives back what it held), and its redrive must not fire before the handler had its attempts: it catches consumers that crash',
     },
     replay: {
       level: 'unsupported',
@@ -132,7 +132,8 @@ export function sqsCapabilities(config: Pick<SqsConfig, 'fifo' | 'fanOut'>): Cap
     },
     'lease-extension': {
       level: 'native',
-      detail: 'visibility heartbeats: ChangeMessageVisibility while the handler runs',
+      detail:
+        'visibility heartbeats: ChangeMessageVisibility while the handler runs, from the deadline a message really has when it is handed over (a held-back FIFO message used part of its visibility); a renewal counts once SQS confirmed it and a failed one is retried',
     },
     'max-event-size': {
       level: 'native',

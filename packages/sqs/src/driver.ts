@@ -12,7 +12,7 @@ import {
   type SenderOptions,
 } from '@eventport/core/driver';
 import { SNS_MAX_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES, sqsCapabilities, variantOf } from './capabilities.js';
-import { createSnsClient, createSqsClient } from './clients.js';
+import { createSnsClient, createSqsClient, createSqsPollClient } from './clients.js';
 import { parseSqsConfig, type SqsConfig } from './config.js';
 import { REQUEST_TIMEOUT_MS } from './clients.js';
 import { mapAwsError } from './errors.js';
@@ -40,6 +40,8 @@ export class SqsDriver implements Driver {
   readonly capabilities: CapabilityReport;
   readonly resources: Resources;
   private readonly sqs: SQSClient;
+  /** ReceiveMessage long polls only: a pool of their own, so they never starve other requests. */
+  private readonly poller: SQSClient;
   private readonly sns: SNSClient | undefined;
   private readonly open = new Set<{ close(): Promise<void> }>();
   private closed = false;
@@ -48,6 +50,7 @@ export class SqsDriver implements Driver {
   constructor(readonly config: SqsConfig) {
     this.capabilities = sqsCapabilities(config);
     this.sqs = createSqsClient(config);
+    this.poller = createSqsPollClient(config);
     this.sns = config.fanOut ? createSnsClient(config) : undefined;
     this.resources = new Resources(this.sqs, this.sns, config);
   }
@@ -98,12 +101,13 @@ export class SqsDriver implements Driver {
             queue,
             options.deadLetter.topic,
             options.group,
-            options.deadLetter.maxDeliveries,
+            nativeRedriveCount(options.deadLetter.maxDeliveries),
           )
         : undefined;
     this.assertOpen();
     return this.track(
       new SqsReceiver(this.sqs, {
+        poller: this.poller,
         queue,
         fifo: config.fifo,
         holdBackGroups: config.fifo && options.orderedByKey,
@@ -206,6 +210,7 @@ export class SqsDriver implements Driver {
     this.closed = true;
     await Promise.allSettled([...this.open].map((o) => o.close()));
     this.sqs.destroy();
+    this.poller.destroy();
     this.sns?.destroy();
   }
 
@@ -222,6 +227,23 @@ export class SqsDriver implements Driver {
     };
     return o;
   }
+}
+
+/**
+ * Receives SQS's RedrivePolicy allows (maxReceiveCount) for a retry budget of
+ * `attempts` handler attempts. SQS counts receives, and some receives reach no
+ * handler (a closing consumer's buffered and held-back messages, a visibility
+ * lost to a failed renewal, a FIFO group given back after a failed delete):
+ * EventPort does not count those as attempts, so SQS's count can run ahead of
+ * the handler's. The margin keeps SQS's own redrive from firing before
+ * EventPort's dead-letter decision (which moves the message with the reason)
+ * unless a message went through more than REDRIVE_MARGIN such receives; it still
+ * catches messages whose consumers crash. (FIFO nacks behind held-back messages
+ * are retried in place, with no receive at all.)
+ */
+export const REDRIVE_MARGIN = 10;
+export function nativeRedriveCount(attempts: number): number {
+  return Math.min(1000, attempts + REDRIVE_MARGIN);
 }
 
 /** Registered for the `sqs` scheme. */

@@ -8,7 +8,15 @@
  */
 
 /** Every service this module knows how to run. */
-export const SERVICE_NAMES = ['kafka', 'elasticmq', 'moto', 'pubsub', 'azurite', 'eventgrid'] as const;
+export const SERVICE_NAMES = [
+  'kafka',
+  'elasticmq',
+  'moto',
+  'pubsub',
+  'azurite',
+  'eventgrid',
+  'eventhubs',
+] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export type RuntimeKind = 'local' | 'testcontainers' | 'external';

@@ -8,8 +8,10 @@
  *   moto       EVENTPORT_MOTO_ENDPOINT                    http(s) URL serving SQS and SNS
  *   pubsub     PUBSUB_EMULATOR_HOST                       host:port
  *   azurite    EVENTPORT_AZURE_STORAGE_CONNECTION_STRING  storage connection string (BlobEndpoint=...)
+ *   eventhubs  EVENTPORT_EVENTHUBS_CONNECTION_STRING      Event Hubs connection string (Endpoint=sb://...)
  */
 import { hostPort, probeTcp } from '../probes.js';
+import { eventHubsTarget } from '../services/eventhubs.js';
 import { SERVICES } from '../services/index.js';
 import type { BrokerRuntime, RunningService, ServiceName, ServiceStatus } from '../types.js';
 import { waitUntil } from '../wait.js';
@@ -26,6 +28,7 @@ export function externalEndpoint(
 /** The host:port to check for reachability (the first Kafka broker, the BlobEndpoint...). */
 function target(service: ServiceName, value: string): { host: string; port: number } {
   if (service === 'kafka') return hostPort(value.split(',')[0] ?? value);
+  if (service === 'eventhubs') return eventHubsTarget(value);
   if (service === 'azurite') {
     const blob = /BlobEndpoint=([^;]+)/i.exec(value)?.[1];
     const account = /AccountName=([^;]+)/i.exec(value)?.[1];

@@ -4,6 +4,7 @@ import { SERVICE_NAMES } from '../types.js';
 import { azurite } from './azurite.js';
 import { elasticmq } from './elasticmq.js';
 import { eventgrid } from './eventgrid.js';
+import { eventhubs } from './eventhubs.js';
 import { kafka } from './kafka.js';
 import { moto } from './moto.js';
 import { pubsub } from './pubsub.js';
@@ -16,6 +17,7 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
   pubsub,
   azurite,
   eventgrid,
+  eventhubs,
 };
 
 /** Group names: `sqs` is both SQS implementations, `sns` is moto, `all` is everything. */

@@ -46,8 +46,3 @@ export function validateCloudEvent(value: unknown, index: number): CloudEventJso
   }
   return event as CloudEventJson;
 }
-
-/** Bytes of one event serialized as JSON (what the per-event size limit counts). */
-export function jsonSize(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value));
-}

@@ -4,7 +4,7 @@
  *
  * A topic also keeps what was published to it for its retention, so that a subscription created
  * on first use (receive) starts with the events published before it: publish-then-receive works
- * without any setup. A subscription declared up front (config file, admin API) starts empty, as
+ * without any setup (the newest {@link MAX_RETAINED_EVENTS} at most). A subscription declared up front (config file, admin API) starts empty, as
  * on the service.
  */
 import type { CloudEventJson } from '../cloudevents.js';
@@ -14,6 +14,8 @@ import { badRequest, HttpError } from '../errors.js';
 import { PullSubscription } from './subscription.js';
 
 const DAY_MS = 86_400_000;
+/** At most this many events are retained per topic for subscriptions created on first use. */
+export const MAX_RETAINED_EVENTS = 100_000;
 
 interface Topic {
   readonly name: string;
@@ -135,6 +137,7 @@ export class NamespaceStore {
     const oldest = Date.now() - topic.retentionMs * this.options.timeScale;
     let drop = 0;
     while (drop < topic.history.length && (topic.history[drop]?.at ?? 0) < oldest) drop += 1;
+    drop = Math.max(drop, topic.history.length - MAX_RETAINED_EVENTS);
     if (drop > 0) topic.history.splice(0, drop);
   }
 }

@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import type { CloudEventJson } from '../cloudevents.js';
 import type { DeadLetterSink } from '../dead-letter.js';
 import { serviceTime } from '../dead-letter.js';
+import { Queue } from '../queue.js';
 
 /** What a settle operation answers for one token. */
 export interface FailedLockToken {
@@ -59,7 +60,7 @@ const TOKEN_BYTES = 24;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{32}$/;
 
 export class PullSubscription {
-  private readonly ready: Entry[] = [];
+  private readonly ready = new Queue<Entry>();
   private readonly locked = new Map<string, Entry>();
   private readonly delayed = new Set<Entry>();
   private waiters: Waiter[] = [];

@@ -8,6 +8,7 @@
  */
 import type { InputSchema, PushSubscriptionConfig } from '../config.js';
 import { serviceTime, type DeadLetterSink } from '../dead-letter.js';
+import { Queue } from '../queue.js';
 import { matchesFilter } from './filter.js';
 import { classify, retryDelay } from './retry.js';
 import { WebhookTimeout, type WebhookClient } from './webhook-client.js';
@@ -38,7 +39,7 @@ export interface PushStats {
 
 export class PushSubscription {
   readonly stats: PushStats = { delivered: 0, attempts: 0, deadLettered: 0, dropped: 0 };
-  private readonly pending: Delivery[] = [];
+  private readonly pending = new Queue<Delivery>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private inFlight = 0;
   private closed = false;
@@ -78,7 +79,7 @@ export class PushSubscription {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    this.pending.length = 0;
+    this.pending.clear();
     this.notifyIdle();
   }
 

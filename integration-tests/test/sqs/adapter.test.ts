@@ -11,6 +11,7 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
+  SetQueueAttributesCommand,
   SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
@@ -223,6 +224,50 @@ describe.each<[SqsServer]>([['elasticmq'], ['moto']])('SQS adapter on %s', (serv
     expect(order).toEqual(['a', 'a', 'b', 'c', 'd']);
   });
 
+  test('FIFO: handler attempts are counted, not receives: failing the first 2 attempts dead-letters nothing', async () => {
+    const t = topic(fifo, 'fifo-attempts');
+    const dlq = `${t}.dlq`;
+    topics.push([fifo, dlq]);
+    await fifo.createTopic(t);
+    const keys = ['k0', 'k1', 'k2'];
+    await fifo
+      .producer(t)
+      .send(Array.from({ length: 12 }, (_, i) => ({ source: '/s', type: 't', key: keys[i % 3], data: i })));
+    const attempts = new Map<number, number[]>();
+    let done = 0;
+    subs.push(
+      await fifo
+        .consumer(t, { concurrency: 8, retry: { attempts: 5, backoff: 'fixed', initialDelayMs: 100 } })
+        .subscribe((e, ctx) => {
+          const seen = attempts.get(e.data as number) ?? [];
+          attempts.set(e.data as number, [...seen, ctx.attempt]);
+          if (ctx.attempt <= 2) throw new Error(`attempt ${ctx.attempt} fails`);
+          done++;
+        }),
+    );
+    const dead = await collect(fifo, dlq);
+    await until(() => done >= 12, 60_000, 'every event handled');
+    expect(dead).toEqual([]);
+    for (let i = 0; i < 12; i++) expect([i, attempts.get(i)]).toEqual([i, [1, 2, 3]]);
+  });
+
+  test('50 consumers of one group on one connection start and share the stream', async () => {
+    const t = topic(broker, 'many-consumers');
+    await broker.createTopic(t);
+    const got = new Set<number>();
+    const started = Date.now();
+    for (let i = 0; i < 50; i++) {
+      subs.push(
+        await broker.consumer(t, { group: 'workers' }).subscribe((e) => void got.add(e.data as number)),
+      );
+    }
+    expect(Date.now() - started).toBeLessThan(20_000);
+    await broker
+      .producer(t)
+      .send(Array.from({ length: 100 }, (_, i) => ({ source: '/s', type: 't', data: i })));
+    await until(() => got.size >= 100, 30_000, 'every event received');
+  });
+
   test('FIFO: a burst of one key larger than the room in flight waits (no busy loop) and keeps its order', async () => {
     const t = topic(fifo, 'fifo-burst');
     await fifo.createTopic(t);
@@ -245,7 +290,7 @@ describe.each<[SqsServer]>([['elasticmq'], ['moto']])('SQS adapter on %s', (serv
     expect((used.user + used.system) / 1000).toBeLessThan((Date.now() - started) * 0.5);
   });
 
-  test('dead-letter queue: created and attached with maxReceiveCount = attempts; the reason travels with the event', async () => {
+  test('dead-letter queue: created and attached with maxReceiveCount = attempts + 10; the reason travels with the event', async () => {
     const t = topic(broker, 'dlq');
     const dlq = `${t}.dlq`;
     topics.push([broker, dlq]);
@@ -265,7 +310,8 @@ describe.each<[SqsServer]>([['elasticmq'], ['moto']])('SQS adapter on %s', (serv
       deadLetterTargetArn: string;
       maxReceiveCount: number;
     };
-    expect(Number(policy.maxReceiveCount)).toBe(2);
+    // SQS counts receives, EventPort handler attempts: the margin keeps SQS's redrive from firing first
+    expect(Number(policy.maxReceiveCount)).toBe(2 + 10);
     expect(policy.deadLetterTargetArn.endsWith(':' + (await native.queueUrl(dlq)).split('/').pop())).toBe(
       true,
     );
@@ -281,10 +327,26 @@ describe.each<[SqsServer]>([['elasticmq'], ['moto']])('SQS adapter on %s', (serv
     const t = topic(broker, 'redrive');
     const dlq = `${t}.dlq`;
     topics.push([broker, dlq]);
-    // opening a consumer attaches the dead-letter queue (maxReceiveCount 2); then it goes away
+    // opening a consumer attaches the dead-letter queue; then it goes away
     const sub = await broker.consumer(t, { retry: { attempts: 2 } }).subscribe(() => undefined);
     await sub.close();
     const url = await broker.raw<SqsNative>().queueUrl(t);
+    // an operator lowers the attached policy's maxReceiveCount to 2 (keeps the test short)
+    const attached = await raw.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] }),
+    );
+    const redrive = JSON.parse(attached.Attributes?.RedrivePolicy ?? '{}') as { deadLetterTargetArn: string };
+    await raw.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: url,
+        Attributes: {
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: redrive.deadLetterTargetArn,
+            maxReceiveCount: 2,
+          }),
+        },
+      }),
+    );
     await raw.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'crashes its consumers' }));
     // a consumer that crashes twice: receives, never deletes
     for (let i = 0; i < 2; i++) {

@@ -1,6 +1,10 @@
 // One jest config for the whole monorepo. Tests run against TypeScript sources
 // (transformed by swc); a separate test imports the built packages to prove the
 // exports maps work.
+// Google's auth library probes the GCE metadata server (off loopback) when no credentials are
+// set; every test process inherits these, so no test can reach it.
+process.env.METADATA_SERVER_DETECTION ??= 'none';
+process.env.GCE_METADATA_HOST ??= '127.0.0.1:9';
 const swc = [
   '@swc/jest',
   { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },

@@ -130,10 +130,10 @@ describe('broker errors exit 1 with one line', () => {
   });
 
   it('doctor names the package for a scheme without an adapter', async () => {
-    const r = await run('doctor', 'pubsub://my-project');
+    const r = await run('doctor', 'eventgrid://127.0.0.1:6500/orders');
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/✗ adapter\s+no adapter for pubsub:\/\/ is installed/);
-    expect(r.out).toMatch(/fix: npm install @eventport\/pubsub/);
+    expect(r.out).toMatch(/✗ adapter\s+no adapter for eventgrid:\/\/ is installed/);
+    expect(r.out).toMatch(/fix: npm install @eventport\/eventgrid/);
   });
 
   it('a configuration error from the adapter', async () => {

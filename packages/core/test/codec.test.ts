@@ -259,7 +259,7 @@ describe('data encoding', () => {
       ...small,
       subject: 'sub',
       datacontenttype: 'text/plain',
-      dataschema: 'schema',
+      dataschema: 'https://example.com/schema',
       key: 'key',
       extensions: { ext: 'value' },
     });

@@ -2,7 +2,7 @@ import { Broker } from '../src/api/broker.js';
 import type { ConsumerOptions } from '../src/api/options.js';
 import type { Subscription } from '../src/api/subscription.js';
 import type { DeliveryContext } from '../src/api/delivery.js';
-import { BrokerUnavailableError, ClosedError, EventPortError } from '../src/errors/errors.js';
+import { BrokerUnavailableError, ClosedError, ConfigError, EventPortError } from '../src/errors/errors.js';
 import type { Event } from '../src/event/types.js';
 import { MemoryIdempotencyStore } from '../src/idempotency/store.js';
 import { DEAD_LETTER_ATTEMPTS, DEAD_LETTER_REASON } from '../src/portable/dead-letter-event.js';
@@ -510,7 +510,7 @@ describe('subscriptions: drain and lifecycle', () => {
     const s = setup();
     const ac = new AbortController();
     const consumer = s.broker.consumer('orders', { signal: ac.signal });
-    await expect(consumer.subscribe('nope' as never)).rejects.toBeInstanceOf(TypeError);
+    await expect(consumer.subscribe('nope' as never)).rejects.toBeInstanceOf(ConfigError);
     const sub = await consumer.subscribe(() => undefined);
     await expect(consumer.subscribe(() => undefined)).rejects.toBeInstanceOf(ClosedError);
     ac.abort();

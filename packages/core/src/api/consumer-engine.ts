@@ -7,6 +7,7 @@ import { backoffDelay } from '../portable/backoff.js';
 import { KeyedScheduler } from '../portable/keyed-scheduler.js';
 import { LeaseKeeper } from '../portable/lease-keeper.js';
 import { sleep } from '../portable/sleep.js';
+import { SpinGuard } from '../portable/spin-guard.js';
 import type { Tracing } from '../tracing/otel.js';
 import { InFlight } from './delivery.js';
 import { EventProcessor, type Handler } from './event-processor.js';
@@ -68,6 +69,7 @@ export class ConsumerEngine {
   private idleWaiter: (() => void) | undefined;
   private pumping: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  private readonly spinGuard: SpinGuard;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -82,6 +84,11 @@ export class ConsumerEngine {
     );
     this.processor = new EventProcessor(deps, handler, this.stats, this.hardStop.signal);
     const { receiver, options, logger } = deps;
+    this.spinGuard = new SpinGuard(() =>
+      logger.warn('the receiver returned nothing without waiting; backing off between polls', {
+        topic: deps.topic,
+      }),
+    );
     if (receiver.extendLease !== undefined && options.delivery !== 'at-most-once') {
       const extend = receiver.extendLease.bind(receiver);
       this.leases = new LeaseKeeper(
@@ -153,6 +160,7 @@ export class ConsumerEngine {
         continue;
       }
       let batch: ReceivedMessage[];
+      const asked = performance.now();
       try {
         batch = await receiver.receive(room, this.stop.signal);
         failures = 0;
@@ -163,7 +171,12 @@ export class ConsumerEngine {
         await sleep(backoffDelay(options.retry, Math.min(failures, 10)), this.stop.signal);
         continue;
       }
-      const now = batch.length > 0 ? Date.now() : 0;
+      if (batch.length === 0) {
+        await this.spinGuard.emptyReceive(performance.now() - asked, this.stop.signal);
+        continue;
+      }
+      this.spinGuard.reset();
+      const now = Date.now();
       for (const message of batch) this.dispatch(message, now);
     }
   }

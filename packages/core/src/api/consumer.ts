@@ -1,5 +1,6 @@
+import { inspect } from 'node:util';
 import type { Driver } from '../driver/types.js';
-import { ClosedError } from '../errors/errors.js';
+import { ClosedError, ConfigError } from '../errors/errors.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from '../idempotency/store.js';
 import type { Logger } from '../logging/logger.js';
 import type { Tracing } from '../tracing/otel.js';
@@ -20,10 +21,12 @@ import { Subscription } from './subscription.js';
  */
 export class Consumer implements AsyncIterable<Delivery> {
   private used = false;
+  /** Held privately: the driver keeps credentials, which must not be reachable by inspection. */
+  readonly #driver: Driver;
 
   constructor(
     readonly topic: string,
-    private readonly driver: Driver,
+    driver: Driver,
     private readonly options: ResolvedConsumerOptions,
     private readonly tracing: Tracing,
     private readonly logger: Logger,
@@ -31,14 +34,26 @@ export class Consumer implements AsyncIterable<Delivery> {
     private readonly idempotencyStore: ResolvedStore,
     private readonly signal: AbortSignal | undefined,
     private readonly onSubscribed: (sub: Subscription) => void = () => undefined,
-  ) {}
+    private readonly isOwnerClosed: () => boolean = () => false,
+  ) {
+    this.#driver = driver;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { consumer: this.topic, group: this.options.group, broker: this.#driver.name };
+  }
+
+  [inspect.custom](): string {
+    return `Consumer(${this.topic}, group ${this.options.group}, on ${this.#driver.describe()})`;
+  }
 
   /**
    * Opens the receiver and starts handling events. Rejects with a typed error when
    * the topic is missing or the broker is unreachable.
    */
   async subscribe(handler: Handler): Promise<Subscription> {
-    if (typeof handler !== 'function') throw new TypeError('subscribe(handler) needs a function');
+    if (typeof handler !== 'function')
+      throw new ConfigError('handler', `subscribe(handler) needs a function, got ${typeof handler}`);
     return this.start(handler, this.options);
   }
 
@@ -53,7 +68,9 @@ export class Consumer implements AsyncIterable<Delivery> {
     if (this.used)
       throw new ClosedError(`consumer for "${this.topic}" (already subscribed; create another consumer)`);
     this.used = true;
-    const { driver, topic } = this;
+    const { topic } = this;
+    const driver = this.#driver;
+    if (this.isOwnerClosed()) throw new ClosedError(`broker ${driver.describe()}`);
     const caps = driver.capabilities;
     const nativeDeadLetter = caps.isNative('dead-letter') && options.deadLetter !== false;
     const receiver = await driver.openReceiver(topic, {
@@ -67,6 +84,11 @@ export class Consumer implements AsyncIterable<Delivery> {
           ? { topic: options.deadLetter, maxDeliveries: options.retry.attempts }
           : undefined,
     });
+    if (this.isOwnerClosed()) {
+      // The broker closed while the receiver was opening: give it back, start nothing.
+      await receiver.close().catch(() => undefined);
+      throw new ClosedError(`broker ${driver.describe()}`);
+    }
     const settler = new Settler(receiver, {
       topic,
       deadLetter: options.deadLetter,

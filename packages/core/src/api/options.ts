@@ -3,6 +3,45 @@ import { ConfigError } from '../errors/errors.js';
 import type { IdempotencyStore } from '../idempotency/store.js';
 import type { Logger } from '../logging/logger.js';
 import { resolveRetry, type RetryOptions, type RetryPolicy } from '../portable/backoff.js';
+import {
+  checkKnownKeys,
+  checkMethods,
+  checkOptionsObject,
+  checkSignal,
+  checkStringList,
+} from './option-checks.js';
+
+const PRODUCER_KEYS = ['delivery', 'require', 'batch', 'retry'] as const;
+const BATCH_KEYS = ['maxEvents', 'maxBytes', 'lingerMs'] as const;
+const RETRY_KEYS = ['attempts', 'backoff', 'initialDelayMs', 'maxDelayMs', 'jitter'] as const;
+const CONSUMER_KEYS = [
+  'group',
+  'delivery',
+  'require',
+  'concurrency',
+  'ordering',
+  'maxInFlight',
+  'retry',
+  'deadLetter',
+  'from',
+  'leaseMs',
+  'idempotencyStore',
+  'idempotencyTtlMs',
+  'signal',
+  'logger',
+] as const;
+/** The methods a Logger must have. */
+export const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
+/** The methods an IdempotencyStore must have. */
+export const STORE_METHODS = ['has', 'add'] as const;
+
+/** Refuses a retry object of the wrong shape (unknown keys included). */
+function checkRetryShape(retry: unknown, name: string): RetryOptions | undefined {
+  if (retry === undefined) return undefined;
+  const r = checkOptionsObject(retry, name);
+  checkKnownKeys(r, RETRY_KEYS, name);
+  return r as RetryOptions;
+}
 
 /** Delivery semantics asked of a producer or consumer. */
 export type DeliveryMode = 'at-most-once' | 'at-least-once' | 'exactly-once';
@@ -28,11 +67,15 @@ export interface ResolvedProducerOptions {
   readonly retry: RetryPolicy;
 }
 
-export function resolveProducerOptions(topic: string, o: ProducerOptions = {}): ResolvedProducerOptions {
+export function resolveProducerOptions(topic: string, given?: ProducerOptions): ResolvedProducerOptions {
   checkTopic(topic);
+  const o = checkOptionsObject(given, 'producer') as ProducerOptions;
+  checkKnownKeys(o, PRODUCER_KEYS, 'producer');
+  if (o.batch !== undefined) checkKnownKeys(checkOptionsObject(o.batch, 'batch'), BATCH_KEYS, 'batch');
+  checkRetryShape(o.retry, 'retry');
   const delivery = mode(o.delivery, 'delivery');
   const required = [
-    ...(o.require ?? []),
+    ...checkStringList(o.require, 'require'),
     delivery === 'exactly-once' ? 'publish.idempotent' : `publish.${delivery}`,
   ];
   return Object.freeze({
@@ -99,8 +142,14 @@ export interface ResolvedConsumerOptions {
   readonly idempotencyTtlMs: number;
 }
 
-export function resolveConsumerOptions(topic: string, o: ConsumerOptions = {}): ResolvedConsumerOptions {
+export function resolveConsumerOptions(topic: string, given?: ConsumerOptions): ResolvedConsumerOptions {
   checkTopic(topic);
+  const o = checkOptionsObject(given, 'consumer') as ConsumerOptions;
+  checkKnownKeys(o, CONSUMER_KEYS, 'consumer');
+  checkRetryShape(o.retry, 'retry');
+  checkSignal(o.signal, 'signal');
+  checkMethods(o.logger, 'logger', LOGGER_METHODS);
+  checkMethods(o.idempotencyStore, 'idempotencyStore', STORE_METHODS);
   const delivery = mode(o.delivery, 'delivery');
   const ordering = o.ordering ?? 'per-key';
   if (ordering !== 'per-key' && ordering !== 'none') {
@@ -112,7 +161,7 @@ export function resolveConsumerOptions(topic: string, o: ConsumerOptions = {}): 
     throw new ConfigError('group', 'must be a non-empty string');
   const deadLetter = o.deadLetter === undefined ? `${topic}.dlq` : o.deadLetter;
   if (deadLetter !== false) checkTopic(deadLetter, 'deadLetter');
-  const required = [...(o.require ?? []), `consume.${delivery}`];
+  const required = [...checkStringList(o.require, 'require'), `consume.${delivery}`];
   return Object.freeze({
     group,
     delivery,

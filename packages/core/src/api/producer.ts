@@ -1,3 +1,5 @@
+import { inspect } from 'node:util';
+import { checkKnownKeys, checkOptionsObject } from './option-checks.js';
 import type { Driver, OutgoingEvent } from '../driver/types.js';
 import { ClosedError, EventTooLargeError } from '../errors/errors.js';
 import { eventSize } from '../codec/data.js';
@@ -18,6 +20,8 @@ export interface Receipt {
   readonly duplicate?: boolean;
 }
 
+const SEND_KEYS = ['delayMs'] as const;
+
 export interface SendOptions {
   /** Delayed delivery: visible to consumers after this many ms (needs the delayed-delivery capability). */
   delayMs?: number;
@@ -35,7 +39,9 @@ export interface SendOptions {
  * `send` may be called concurrently. `close` flushes, then releases; it is idempotent.
  */
 export class Producer {
-  private readonly batcher: SendBatcher;
+  /** Held privately (with the driver): they reach the adapter's client and its credentials. */
+  readonly #batcher: SendBatcher;
+  readonly #driver: Driver;
   private closed = false;
   private closing: Promise<void> | undefined;
   private readonly maxSize: number;
@@ -43,15 +49,16 @@ export class Producer {
 
   constructor(
     readonly topic: string,
-    private readonly driver: Driver,
+    driver: Driver,
     private readonly options: ResolvedProducerOptions,
     private readonly tracing: Tracing,
   ) {
+    this.#driver = driver;
     this.maxSize = driver.capabilities.maxEventSize;
     this.delayedDelivery = driver.capabilities.supports('delayed-delivery');
     const sender = driver.openSender(topic, { idempotent: options.delivery === 'exactly-once' });
     sender.catch(() => undefined); // surfaced by the first send
-    this.batcher = new SendBatcher(
+    this.#batcher = new SendBatcher(
       topic,
       sender,
       options,
@@ -74,24 +81,25 @@ export class Producer {
     if (this.closed) return Promise.reject(new ClosedError(`producer for "${this.topic}"`));
     let prepared: PendingSend[];
     try {
+      checkKnownKeys(checkOptionsObject(options, 'send'), SEND_KEYS, 'send');
       const list = Array.isArray(input) ? input : [input as EventInput];
       prepared = list.map((e) => this.prepare(e, options));
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    const receipts = this.batcher.enqueue(prepared);
+    const receipts = this.#batcher.enqueue(prepared);
     return Array.isArray(input) ? receipts : receipts.then((r) => r[0]!);
   }
 
   /** Resolves when every event sent so far has been acknowledged or has failed. */
   flush(): Promise<void> {
-    return this.batcher.flush();
+    return this.#batcher.flush();
   }
 
   /** Flushes and releases the producer. Later sends fail with ClosedError. Idempotent. */
   close(): Promise<void> {
     this.closed = true;
-    this.closing ??= this.batcher.close();
+    this.closing ??= this.#batcher.close();
     return this.closing;
   }
 
@@ -101,23 +109,40 @@ export class Producer {
     if (size > this.maxSize) throw new EventTooLargeError(size, this.maxSize, event.id);
     const delayMs = options.delayMs;
     if (delayMs !== undefined) {
-      if (!(delayMs >= 0)) throw new ConfigError('delayMs', 'must be a number >= 0');
+      if (typeof delayMs !== 'number' || !(delayMs >= 0) || !Number.isFinite(delayMs))
+        throw new ConfigError(
+          'delayMs',
+          `must be a finite number >= 0, got ${typeof delayMs} ${String(delayMs)}`,
+        );
       if (!this.delayedDelivery) {
         throw new ConfigError(
           'delayMs',
-          `${this.driver.capabilities.label} does not support delayed delivery`,
+          `${this.#driver.capabilities.label} does not support delayed delivery`,
         );
       }
-      const limit = this.driver.capabilities.get('delayed-delivery').limit;
+      const limit = this.#driver.capabilities.get('delayed-delivery').limit;
       if (limit !== undefined && delayMs > limit)
         throw new ConfigError('delayMs', `must be at most ${limit} ms on this broker`);
     }
     if (!this.tracing.enabled) return new PendingSend(event, delayMs, size);
-    const traced = this.tracing.startSend(this.driver.name, this.topic, event);
+    const traced = this.tracing.startSend(this.#driver.name, this.topic, event);
     const sent = traced.event;
     const pending = new PendingSend(sent, delayMs, sent === event ? size : eventSize(sent));
     this.spans.set(pending, traced.end);
     return pending;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      producer: this.topic,
+      broker: this.#driver.name,
+      delivery: this.options.delivery,
+      closed: this.closed,
+    };
+  }
+
+  [inspect.custom](): string {
+    return `Producer(${this.topic} on ${this.#driver.describe()})`;
   }
 
   private readonly spans = new WeakMap<OutgoingEvent, (error?: unknown) => void>();

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { ConsumerEngine, ConsumerStats } from './consumer-engine.js';
 
 export interface CloseOptions {
@@ -17,34 +18,46 @@ export class Subscription {
   private resolveDone!: () => void;
   private rejectDone!: (err: unknown) => void;
   private closing: Promise<void> | undefined;
+  /** Held privately: the engine reaches the receiver, the driver and their credentials. */
+  readonly #engine: ConsumerEngine;
 
   constructor(
     readonly topic: string,
     readonly group: string,
-    private readonly engine: ConsumerEngine,
+    engine: ConsumerEngine,
     signal: AbortSignal | undefined,
   ) {
+    this.#engine = engine;
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
     });
     this.done.catch(() => undefined);
-    engine.start((err) => {
-      void this.engine.close(0).finally(() => this.rejectDone(err));
-    });
-    if (signal !== undefined) {
-      if (signal.aborted) void this.close();
-      else signal.addEventListener('abort', () => void this.close(), { once: true });
+    // Wire the signal before the pump starts, so a failure here cannot leave a running pump behind.
+    if (signal !== undefined && !signal.aborted) {
+      signal.addEventListener('abort', () => void this.close(), { once: true });
     }
+    engine.start((err) => {
+      void this.#engine.close(0).finally(() => this.rejectDone(err));
+    });
+    if (signal?.aborted === true) void this.close();
   }
 
   /** Counters: received, handled, failed, retried, dead-lettered, duplicates skipped. */
   get stats(): Readonly<ConsumerStats> {
-    return { ...this.engine.stats };
+    return { ...this.#engine.stats };
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { subscription: this.topic, group: this.group, stats: this.stats };
+  }
+
+  [inspect.custom](): string {
+    return `Subscription(${this.topic}, group ${this.group})`;
   }
 
   close(options: CloseOptions = {}): Promise<void> {
-    this.closing ??= this.engine.close(options.drainTimeoutMs ?? 30_000).then(
+    this.closing ??= this.#engine.close(options.drainTimeoutMs ?? 30_000).then(
       () => this.resolveDone(),
       (err: unknown) => {
         this.rejectDone(err);

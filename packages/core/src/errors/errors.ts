@@ -40,7 +40,10 @@ export class EventPortError extends Error {
   readonly retryable: boolean;
 
   constructor(code: ErrorCode, message: string, options: EventPortErrorOptions = {}) {
-    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      redactSecrets(message),
+      options.cause === undefined ? undefined : { cause: scrubCause(options.cause) },
+    );
     this.name = new.target.name;
     this.code = code;
     this.retryable = options.retryable ?? false;
@@ -163,4 +166,33 @@ export function isEventPortError(err: unknown): err is EventPortError {
 /** Whether an error is worth retrying: EventPort errors say so; unknown errors are not. */
 export function isRetryable(err: unknown): boolean {
   return err instanceof EventPortError ? err.retryable : false;
+}
+
+/**
+ * Redacts secrets from the string properties of a native error kept as `cause` (its message,
+ * stack, and fields such as a URL error's `input`), two levels deep, in place: printing an
+ * EventPort error with `console.log` or `util.inspect` must not show a credential from its cause.
+ * Properties that cannot be written are left as they are.
+ */
+function scrubCause(cause: unknown, depth = 0): unknown {
+  if (cause === null || typeof cause !== 'object' || depth > 2) return cause;
+  for (const key of Object.getOwnPropertyNames(cause)) {
+    let value: unknown;
+    try {
+      value = (cause as Record<string, unknown>)[key];
+    } catch {
+      continue;
+    }
+    if (typeof value === 'string') {
+      const clean = redactSecrets(value);
+      if (clean !== value) {
+        try {
+          Object.defineProperty(cause, key, { value: clean });
+        } catch {
+          // frozen or non-configurable: nothing we can do without losing the cause
+        }
+      }
+    } else if (key === 'cause') scrubCause(value, depth + 1);
+  }
+  return cause;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidEventError } from '../errors/errors.js';
+import { EventPortError, InvalidEventError } from '../errors/errors.js';
+import { absoluteUriProblem, uriReferenceProblem } from './uri.js';
 import type { Event, EventInput, ExtensionValue } from './types.js';
 import { CORE_ATTRIBUTES } from './types.js';
 import { FrozenEvent } from './frozen-event.js';
@@ -23,8 +24,31 @@ export function createEvent(input: EventInput | Event): Event {
     throw new InvalidEventError('event', `expected an object, got ${input === null ? 'null' : typeof input}`);
   }
   if (input instanceof FrozenEvent) return input;
+  if (Array.isArray(input)) throw new InvalidEventError('event', 'expected an object, got an array');
+  try {
+    return buildEvent(input);
+  } catch (err) {
+    if (err instanceof EventPortError) throw err;
+    // A getter or Proxy trap of the caller's object threw, or data is nested beyond the stack.
+    throw new InvalidEventError(
+      'event',
+      `reading the event failed: ${(err as Error)?.message ?? String(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+function buildEvent(input: EventInput): Event {
   const type = requiredString(input, 'type');
   const source = requiredString(input, 'source');
+  const sourceProblem = uriReferenceProblem(source);
+  if (sourceProblem !== undefined) throw new InvalidEventError('source', `"${source}" ${sourceProblem}`);
+  const dataschema = optionalString(input, 'dataschema');
+  const schemaProblem = dataschema === undefined ? undefined : absoluteUriProblem(dataschema);
+  if (schemaProblem !== undefined)
+    throw new InvalidEventError('dataschema', `"${dataschema}" ${schemaProblem}`);
   const id = input.id === undefined ? randomUUID() : requiredString(input, 'id');
   if (input.specversion !== undefined && input.specversion !== '1.0') {
     throw new InvalidEventError(
@@ -39,7 +63,7 @@ export function createEvent(input: EventInput | Event): Event {
     time: normaliseTime(input.time),
     subject: optionalString(input, 'subject'),
     datacontenttype: optionalString(input, 'datacontenttype'),
-    dataschema: optionalString(input, 'dataschema'),
+    dataschema,
     data: validateAndFreezeData(input.data),
     key: optionalString(input, 'key'),
     extensions: validateExtensions(input.extensions),
@@ -51,13 +75,31 @@ function requiredString(input: EventInput | Event, field: 'type' | 'source' | 'i
   if (value === undefined || value === null) throw new InvalidEventError(field, 'is required');
   if (typeof value !== 'string') throw new InvalidEventError(field, `must be a string, got ${typeof value}`);
   if (value.length === 0) throw new InvalidEventError(field, 'must not be empty');
+  checkCloudEventsString(value, field);
   return value;
 }
 
+/**
+ * CloudEvents 1.0 "String": control characters (U+0000–U+001F, U+007F–U+009F), Unicode
+ * noncharacters and lone surrogates MUST NOT be used in context attributes.
+ */
+const NOT_A_CE_STRING =
+  /[\u0000-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function checkCloudEventsString(value: string, field: string): void {
+  if (NOT_A_CE_STRING.test(value)) {
+    throw new InvalidEventError(field, 'contains control characters, noncharacters or lone surrogates');
+  }
+}
+
+/** An optional attribute: absent, or a non-empty string (CloudEvents: "if present, MUST be non-empty"). */
 function optionalString(input: EventInput | Event, field: string): string | undefined {
   const value = (input as unknown as Record<string, unknown>)[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new InvalidEventError(field, `must be a string, got ${typeof value}`);
+  if (field === 'key') return value; // EventPort's own attribute: any string, as brokers' keys are
+  if (value.length === 0) throw new InvalidEventError(field, 'must not be empty when present');
+  checkCloudEventsString(value, field);
   return value;
 }
 
@@ -74,11 +116,21 @@ function nowIso(): string {
   return lastIso;
 }
 
+/** RFC 3339 date-time: full date, full time, and a mandatory offset ("Z" or ±hh:mm). */
+const RFC3339 =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
 function normaliseTime(time: Date | string | undefined): string {
-  if (time === undefined) return nowIso();
+  if (time === undefined || time === null) return nowIso();
+  if (typeof time !== 'string' && !(time instanceof Date)) {
+    throw new InvalidEventError('time', `must be a Date or an RFC 3339 string, got ${typeof time}`);
+  }
   const date = time instanceof Date ? time : new Date(time);
-  if (typeof time === 'string' && !/^\d{4}-\d{2}-\d{2}T/.test(time)) {
-    throw new InvalidEventError('time', `"${time}" is not an RFC 3339 timestamp`);
+  if (typeof time === 'string' && !RFC3339.test(time)) {
+    throw new InvalidEventError(
+      'time',
+      `"${time}" is not an RFC 3339 timestamp (e.g. 2024-01-01T00:00:00Z; the offset is required)`,
+    );
   }
   if (Number.isNaN(date.getTime()))
     throw new InvalidEventError('time', `"${String(time)}" is not a valid time`);
@@ -89,7 +141,9 @@ function validateExtensions(
   ext: Readonly<Record<string, ExtensionValue>> | undefined,
 ): Readonly<Record<string, ExtensionValue>> {
   if (ext === undefined) return EMPTY_EXTENSIONS;
-  if (ext === null || typeof ext !== 'object') throw new InvalidEventError('extensions', 'must be an object');
+  if (ext === null || typeof ext !== 'object' || Array.isArray(ext) || ext instanceof Map) {
+    throw new InvalidEventError('extensions', 'must be a plain object of name → value');
+  }
   const out: Record<string, ExtensionValue> = {};
   let any = false;
   for (const [name, value] of Object.entries(ext)) {
@@ -102,6 +156,7 @@ function validateExtensions(
     if (t !== 'string' && t !== 'boolean' && !(t === 'number' && Number.isInteger(value))) {
       throw new InvalidEventError(`extensions.${name}`, 'must be a string, an integer or a boolean');
     }
+    if (t === 'string') checkCloudEventsString(value as string, `extensions.${name}`);
     out[name] = value;
     any = true;
   }

@@ -18,6 +18,9 @@ export function validateAndFreezeData(data: unknown): unknown {
   return data;
 }
 
+/** Deeper JSON than this is refused (it would overflow the stack of encoders and parsers). */
+export const MAX_DATA_DEPTH = 512;
+
 function walk(value: unknown, path: string, ancestors: Set<object>): void {
   switch (typeof value) {
     case 'string':
@@ -39,6 +42,8 @@ function walk(value: unknown, path: string, ancestors: Set<object>): void {
   if (obj instanceof Date) return;
   if (obj instanceof Uint8Array) throw bad(path, 'binary data is only supported as the whole payload');
   if (ancestors.has(obj)) throw bad(path, 'cyclic structure');
+  if (ancestors.size >= MAX_DATA_DEPTH)
+    throw bad(path.slice(0, 60) + '…', `nested deeper than ${MAX_DATA_DEPTH} levels`);
   const proto = Object.getPrototypeOf(obj) as unknown;
   const isArray = Array.isArray(obj);
   if (!isArray && proto !== Object.prototype && proto !== null) {

@@ -65,7 +65,9 @@ test('an expired token is refused, a valid pre-signed one accepted', async () =>
     `${endpoint};SharedAccessSignature=${sasToken(resource, 'SAS_KEY_VALUE', Math.floor(Date.now() / 1000) - 60)}`,
   );
   await expect(expired.getEventHubProperties()).rejects.toMatchObject({ code: 'UnauthorizedError' });
-  expect(String((await expired.getEventHubProperties().catch((e: Error) => e)).message)).toMatch(/expired/i);
+  expect(String(((await expired.getEventHubProperties().catch((e: Error) => e)) as Error).message)).toMatch(
+    /expired/i,
+  );
   const valid = producer(
     `${endpoint};SharedAccessSignature=${sasToken(resource, 'SAS_KEY_VALUE', Math.floor(Date.now() / 1000) + 600)}`,
   );

@@ -84,6 +84,7 @@ function requiredString(input: EventInput | Event, field: 'type' | 'source' | 'i
  * noncharacters and lone surrogates MUST NOT be used in context attributes.
  */
 const NOT_A_CE_STRING =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function checkCloudEventsString(value: string, field: string): void {

@@ -81,6 +81,8 @@ export interface EmulatorOptions {
   readonly handshakeTimeoutMs?: number;
   /** Deliveries in flight per push subscription. Default 16. */
   readonly pushConcurrency?: number;
+  /** Serve HTTPS with this PEM certificate and key instead of HTTP (see `ensureCertificate`). */
+  readonly tls?: { readonly cert: string; readonly key: string };
   /** Dead-letter directory; without it dead-lettered events are only kept in memory (admin API). */
   readonly deadLetterDir?: string;
   readonly topics?: readonly BasicTopicConfig[];
@@ -99,9 +101,8 @@ export const SERVICE_RETRY_SCHEDULE_MS: readonly number[] = [
 export const SHORT_RETRY_SCHEDULE_MS: readonly number[] = SERVICE_RETRY_SCHEDULE_MS.map((ms) => ms / 100);
 
 /** Options with every default applied. */
-export type ResolvedOptions = Required<Omit<EmulatorOptions, 'deadLetterDir'>> & {
-  readonly deadLetterDir?: string;
-};
+export type ResolvedOptions = Required<Omit<EmulatorOptions, 'deadLetterDir' | 'tls'>> &
+  Pick<EmulatorOptions, 'deadLetterDir' | 'tls'>;
 
 export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
   const timeScale = options.timeScale ?? 1;
@@ -121,6 +122,7 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? 30_000,
     pushConcurrency: options.pushConcurrency ?? 16,
     deadLetterDir: options.deadLetterDir,
+    tls: options.tls,
     topics: options.topics ?? [],
     namespaceTopics: options.namespaceTopics ?? [],
     log: options.log ?? (() => undefined),

@@ -1,8 +1,10 @@
 /**
- * Wires the pieces together and runs the HTTP server. `startEmulator` resolves once the server
+ * Wires the pieces together and runs the HTTP (or HTTPS) server. `startEmulator` resolves once the server
  * listens; `close` stops timers, in-flight deliveries and the server, and resolves when every
  * connection is gone.
  */
+import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { adminRoutes } from './admin.js';
 import { basicRoutes } from './basic/routes.js';
@@ -14,7 +16,7 @@ import { NamespaceStore } from './namespace/store.js';
 import { namespaceRoutes } from './namespace/routes.js';
 
 export interface RunningEmulator {
-  /** `http://host:port`: the namespace endpoint; basic topics are at `<url>/api/events`. */
+  /** `http://host:port` (`https` with `tls`): the namespace endpoint; basic topics at `<url>/api/events`. */
   readonly url: string;
   readonly port: number;
   readonly key: string;
@@ -31,7 +33,7 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
   const namespaces = new NamespaceStore(options, deadLetters);
   for (const topic of options.namespaceTopics) namespaces.putTopic(topic);
   const basic = new BasicTopics(options, deadLetters);
-  const server = createRouter(
+  const listener = createRouter(
     [
       ...namespaceRoutes(namespaces, options),
       ...basicRoutes(basic, options),
@@ -39,6 +41,9 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
     ],
     options.log,
   );
+  const server = options.tls
+    ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, listener)
+    : http.createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -48,7 +53,7 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
   });
   const port = (server.address() as AddressInfo).port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const url = `http://${host}:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${host}:${port}`;
   basic.setEmulatorUrl(url);
   for (const topic of options.topics) await basic.putTopic(topic);
   return {

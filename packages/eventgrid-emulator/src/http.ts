@@ -1,5 +1,5 @@
 /**
- * The HTTP layer: a tiny router over node:http, bounded body reading, JSON answers.
+ * The HTTP layer: a tiny router (a node:http request listener), bounded body reading, JSON answers.
  * Handlers throw {@link HttpError} for service errors; anything else becomes a 500.
  */
 import http from 'node:http';
@@ -74,9 +74,9 @@ export function parseJson(body: Buffer): unknown {
   }
 }
 
-/** Creates the server: the first route whose method and pattern match handles the request. */
-export function createRouter(routes: readonly Route[], log: (line: string) => void): http.Server {
-  return http.createServer((req, res) => {
+/** The request listener: the first route whose method and pattern match handles the request. */
+export function createRouter(routes: readonly Route[], log: (line: string) => void): http.RequestListener {
+  return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const route = routes.find((r) => r.method === req.method && r.pattern.test(url.pathname));
     const fail = (error: unknown) => {
@@ -97,12 +97,20 @@ export function createRouter(routes: readonly Route[], log: (line: string) => vo
       return;
     }
     const match = route.pattern.exec(url.pathname) ?? [];
-    const params = match.slice(1).map((p) => decodeURIComponent(p ?? ''));
     Promise.resolve()
-      .then(() => route.handler({ req, res, url, params }))
+      .then(() => {
+        const params = match.slice(1).map((p) => {
+          try {
+            return decodeURIComponent(p ?? '');
+          } catch {
+            throw new HttpError(400, 'BadRequest', `The path segment '${p}' is not valid URI encoding.`);
+          }
+        });
+        return route.handler({ req, res, url, params });
+      })
       .catch((error: unknown) => {
         req.resume();
         fail(error);
       });
-  });
+  };
 }

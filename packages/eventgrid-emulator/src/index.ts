@@ -14,3 +14,4 @@ export {
   type PushSubscriptionConfig,
 } from './config.js';
 export { verifySasToken } from './auth.js';
+export { ensureCertificate, type Certificate } from './tls.js';

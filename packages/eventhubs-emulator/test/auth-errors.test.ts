@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { EventHubConsumerClient, EventHubProducerClient, earliestEventPosition } from '@azure/event-hubs';
 import type { EventHubsEmulator } from '../src/index.js';
-import { NO_RETRY, startEmulator } from './support.js';
+import { NO_RETRY, receive, startEmulator } from './support.js';
 
 jest.setTimeout(30_000);
 let emulator: EventHubsEmulator;
@@ -108,8 +108,15 @@ test('the sender link advertises 1 MiB: batches are sized by it, an oversize eve
   const batch = await p.createBatch({ partitionId: '0' });
   expect(batch.maxSizeInBytes).toBe(1024 * 1024);
   expect(batch.tryAdd({ body: Buffer.alloc(1024 * 1024) })).toBe(false);
-  expect(batch.tryAdd({ body: Buffer.alloc(900 * 1024) })).toBe(true);
+  expect(batch.tryAdd({ body: Buffer.alloc(900 * 1024, 7) })).toBe(true);
   await p.sendBatch(batch);
+  // a large event also comes back whole (split over several transfer frames)
+  const consumer = new EventHubConsumerClient('$Default', emulator.connectionString('sizes'), {
+    retryOptions: NO_RETRY,
+  });
+  clients.push(consumer);
+  const [big] = await receive(consumer, '0', earliestEventPosition, 1);
+  expect(Buffer.from(big!.body as Uint8Array).equals(Buffer.alloc(900 * 1024, 7))).toBe(true);
   const tooLarge = await p
     .sendBatch([{ body: Buffer.alloc(1024 * 1024 + 10) }], { partitionId: '1' })
     .catch((e: Error) => e);

@@ -90,4 +90,10 @@ test('five readers without epoch per partition and consumer group; the sixth is 
   await until(() => sixth.errors.length > 0, 10_000, 'the sixth reader to be refused');
   expect(sixth.errors[0]!.code).toBe('QuotaExceededError');
   expect(five.every((r) => r.errors.length === 0)).toBe(true);
+  // a reader that leaves frees its place
+  await subscriptions[subscriptions.length - 1]!.close(); // the refused sixth (so it cannot retry into the place)
+  await subscriptions[subscriptions.length - 2]!.close(); // the fifth
+  const next = reader('1', 'q');
+  await until(() => next.events.length === 1, 10_000, 'a new reader to take the freed place');
+  expect(next.errors).toEqual([]);
 });

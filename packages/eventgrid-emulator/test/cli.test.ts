@@ -23,7 +23,7 @@ function start(args: string[]): Promise<{ child: ChildProcess; out: string; url:
   const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return bounded(
-    new Promise((resolve, reject) => {
+    new Promise<{ child: ChildProcess; out: string; url: string }>((resolve, reject) => {
       child.stdout?.on('data', (chunk: Buffer) => {
         out += chunk.toString();
         const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
@@ -58,6 +58,7 @@ test('prints endpoint and key, serves the real clients, stops on SIGTERM with ex
     const key = new AzureKeyCredential('eventport-dev-key');
     await new EventGridSenderClient(url, key, 'cli', { allowInsecureConnection: true }).sendEvents({
       type: 't',
+      id: 'cli-1',
       source: '/s',
       data: 1,
     });
@@ -75,13 +76,15 @@ test('--no-auto-create answers 404 for an unknown topic; --key changes the key',
     const sender = new EventGridSenderClient(url, new AzureKeyCredential('other-key'), 'nope', {
       allowInsecureConnection: true,
     });
-    await expect(sender.sendEvents({ type: 't', source: '/s', data: 1 })).rejects.toMatchObject({
+    await expect(sender.sendEvents({ type: 't', source: '/s', id: 'cli-1', data: 1 })).rejects.toMatchObject({
       statusCode: 404,
     });
     const wrongKey = new EventGridSenderClient(url, new AzureKeyCredential('eventport-dev-key'), 'nope', {
       allowInsecureConnection: true,
     });
-    await expect(wrongKey.sendEvents({ type: 't', source: '/s', data: 1 })).rejects.toMatchObject({
+    await expect(
+      wrongKey.sendEvents({ type: 't', source: '/s', id: 'cli-1', data: 1 }),
+    ).rejects.toMatchObject({
       statusCode: 401,
     });
   } finally {

@@ -206,7 +206,7 @@ test('release with a delay hides the event for that long, then redelivers it wit
   await sender.sendEvents(event(1));
   const first = await receiver.receiveEvents({ maxWaitTime: 10 });
   const token = first.details[0]?.brokerProperties.lockToken as string;
-  const released = await receiver.releaseEvents([token], { releaseDelay: 10 });
+  const released = await receiver.releaseEvents([token], { releaseDelay: '10' });
   expect(released.succeededLockTokens).toEqual([token]);
   const releasedAt = Date.now();
   const again = await bounded(

@@ -33,6 +33,7 @@ test('the emulator serves https; the namespaces clients trust it through tlsOpti
   const key = new AzureKeyCredential('eventport-dev-key');
   await new EventGridSenderClient(emulator.url, key, 'tls', { tlsOptions: { ca } }).sendEvents({
     type: 't',
+    id: 'tls-1',
     source: '/s',
     data: 'secure',
   });

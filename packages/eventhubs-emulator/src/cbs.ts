@@ -17,8 +17,11 @@ import type { ResolvedOptions } from './config.js';
 export class ConnectionGrants {
   private readonly grants: ValidToken[] = [];
 
+  /** Records a grant; a newer token for the same resource replaces the older one. */
   add(token: ValidToken): void {
-    this.grants.push(token);
+    const i = this.grants.findIndex((g) => g.resourcePath === token.resourcePath);
+    if (i >= 0) this.grants[i] = token;
+    else this.grants.push(token);
   }
 
   /** True when an unexpired token covers the entity at `entityPath` (e.g. `orders/partitions/0`). */

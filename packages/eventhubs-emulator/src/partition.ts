@@ -77,20 +77,21 @@ export class Partition {
   append(parsed: readonly ParsedEvent[], partitionKey: string | undefined): StoredEvent[] {
     const now = Math.max(Date.now(), this.lastEnqueuedMs);
     const stored: StoredEvent[] = [];
+    let seq = this.nextSeq;
+    let offset = this.nextOffset;
     for (const p of parsed) {
-      const seq = this.nextSeq;
-      const offset = this.nextOffset;
       const bytes = encodeDelivered(p, {
         sequenceNumber: seq,
         offset,
         enqueuedMs: now,
         partitionKey: p.partitionKey ?? partitionKey,
       });
-      const e = { seq, offset, enqueuedMs: now, bytes };
-      this.push(e);
-      stored.push(e);
+      stored.push({ seq, offset, enqueuedMs: now, bytes });
+      seq++;
+      offset += bytes.length;
     }
-    this.log?.append(stored);
+    this.log?.append(stored); // throws (nothing stored, nothing numbered) if the write fails
+    for (const e of stored) this.push(e);
     for (const listener of [...this.listeners]) listener();
     return stored;
   }

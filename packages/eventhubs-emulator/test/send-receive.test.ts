@@ -1,5 +1,10 @@
 /** Sending and receiving through the real @azure/event-hubs client. */
-import { EventHubConsumerClient, EventHubProducerClient, earliestEventPosition } from '@azure/event-hubs';
+import {
+  EventHubBufferedProducerClient,
+  EventHubConsumerClient,
+  EventHubProducerClient,
+  earliestEventPosition,
+} from '@azure/event-hubs';
 import { partitionForKey, type EventHubsEmulator } from '../src/index.js';
 import { NO_RETRY, receive, startEmulator } from './support.js';
 
@@ -89,4 +94,35 @@ test('events without key or partition id are spread over the partitions', async 
   const added = after.map((p, i) => p.lastEnqueuedSequenceNumber - before[i]!.lastEnqueuedSequenceNumber);
   expect(added.reduce((a, b) => a + b, 0)).toBe(8);
   expect(added.every((n) => n >= 1)).toBe(true);
+});
+
+test("the emulator's key placement agrees with the buffered producer's client-side placement", async () => {
+  const buffered = new EventHubBufferedProducerClient(emulator.connectionString(HUB), {
+    retryOptions: NO_RETRY,
+    maxWaitTimeInMs: 50,
+    onSendEventsErrorHandler: () => undefined,
+  });
+  const keys = Array.from({ length: 12 }, (_, i) => `agree-${i}`);
+  try {
+    for (const key of keys) {
+      await producer.sendBatch([{ body: `server:${key}` }], { partitionKey: key }); // placed by the emulator
+      await buffered.enqueueEvent({ body: `client:${key}` }, { partitionKey: key }); // placed by the client
+    }
+    await buffered.flush();
+  } finally {
+    await buffered.close();
+  }
+  const byPartition = new Map<string, Set<string>>();
+  for (const p of ['0', '1', '2', '3']) {
+    const count = (await producer.getPartitionProperties(p)).lastEnqueuedSequenceNumber + 1;
+    const events = await receive(consumer, p, earliestEventPosition, count);
+    for (const e of events) {
+      const m = /^(server|client):(agree-\d+)$/.exec(String(e.body));
+      if (m) byPartition.set(m[2]!, new Set([...(byPartition.get(m[2]!) ?? []), `${m[1]}@${p}`]));
+    }
+  }
+  for (const key of keys) {
+    const p = partitionForKey(key, 4);
+    expect([...(byPartition.get(key) ?? [])].sort()).toEqual([`client@${p}`, `server@${p}`]);
+  }
 });

@@ -184,6 +184,21 @@ test('receive long-polls: it waits for an event and answers as soon as one arriv
   expect(Date.now() - t0).toBeGreaterThanOrEqual(10_000 * SCALE - 20);
 });
 
+test('a receive abandoned by its client does not swallow the next event', async () => {
+  const { sender, receiver } = clients(freshTopic());
+  const abandoned = new AbortController();
+  const gone = receiver
+    .receiveEvents({ maxWaitTime: 10, abortSignal: abandoned.signal })
+    .catch((e: Error) => e);
+  await sleep(30);
+  abandoned.abort();
+  expect(await gone).toBeInstanceOf(Error);
+  await sleep(30); // the emulator sees the connection close
+  await sender.sendEvents(event(3));
+  const { details } = await bounded(receiver.receiveEvents({ maxWaitTime: 10 }), 5000, 'receive');
+  expect(details.map((d) => [d.event.id, d.brokerProperties.deliveryCount])).toEqual([['e-3', 1]]);
+});
+
 test('out-of-range receive parameters and release delays are refused with 400', async () => {
   const { sender, receiver } = clients(freshTopic());
   await expect(receiver.receiveEvents({ maxEvents: 101, maxWaitTime: 10 })).rejects.toMatchObject({

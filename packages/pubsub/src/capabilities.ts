@@ -1,0 +1,119 @@
+import { CapabilityReport } from '@eventport/core/driver';
+import type { PubSubConfig } from './config.js';
+
+/** Pub/Sub: a message (data + attributes + ordering key) and a publish request are at most 10 MB. */
+export const PUBSUB_MAX_MESSAGE_BYTES = 10_000_000;
+/** Bytes kept for the `ce-` prefixes, the content-type attribute and the ordering key. */
+export const ATTRIBUTE_RESERVE = 4096;
+/** Declared maximum event size (the portable measure): the wire maximum less the reserve. Data travels as raw bytes. */
+export const MAX_EVENT_SIZE = PUBSUB_MAX_MESSAGE_BYTES - ATTRIBUTE_RESERVE;
+/** modifyAckDeadline takes at most 600 s: the longest redelivery delay and lease step. */
+export const MAX_ACK_DEADLINE_S = 600;
+/** Messages per publish request and per Pull answer. */
+export const MAX_BATCH_MESSAGES = 1000;
+
+export type PubSubVariant = Pick<PubSubConfig, 'ordering' | 'exactlyOnce'>;
+
+/** The variant name: "ordered", "unordered", "ordered+exactly-once", "unordered+exactly-once". */
+export function variantOf(c: PubSubVariant): string {
+  return `${c.ordering ? 'ordered' : 'unordered'}${c.exactlyOnce ? '+exactly-once' : ''}`;
+}
+
+/** What Pub/Sub honours for this configuration (ordering keys on/off, exactly-once delivery on/off). */
+export function pubsubCapabilities(c: PubSubVariant): CapabilityReport {
+  return new CapabilityReport('pubsub', variantOf(c), {
+    'publish.at-most-once': {
+      level: 'native',
+      detail: 'one Publish request, the client retries nothing (gax retry: null); a failure is reported',
+    },
+    'publish.at-least-once': {
+      level: 'native',
+      detail:
+        'Publish answers with message ids once stored; the client retries nothing and EventPort retries failures with backoff',
+    },
+    'publish.idempotent': {
+      level: 'unsupported',
+      detail: 'Pub/Sub has no publish deduplication; exactly-once consumers drop resends by source+id',
+    },
+    'consume.at-most-once': {
+      level: 'emulated',
+      detail: 'EventPort acknowledges each message before its handler runs',
+    },
+    'consume.at-least-once': {
+      level: 'native',
+      detail:
+        'a message is acknowledged only after its handler succeeded; otherwise its ack deadline runs out and it is redelivered',
+    },
+    'consume.exactly-once': {
+      level: 'emulated',
+      detail: c.exactlyOnce
+        ? 'exactly-once delivery subscription (enableExactlyOnceDelivery: no redelivery after a successful ack, acks confirmed) plus the idempotency store (source+id) for effects'
+        : 'idempotent consumer: processed source+id remembered in the idempotency store',
+    },
+    'order.per-key': c.ordering
+      ? {
+          level: 'native',
+          detail:
+            'ordering key = event key on publish (after a failed publish the key is resumed, its later events failed and retried in order); ordered subscription',
+        }
+      : {
+          level: 'unsupported',
+          detail: 'ordering keys are off in this configuration; connect with ordering=true',
+        },
+    'order.global': {
+      level: 'unsupported',
+      detail: 'Pub/Sub orders per ordering key only',
+    },
+    'fan-out': { level: 'native', detail: 'each group is its own subscription of the topic' },
+    'competing-consumers': {
+      level: 'native',
+      detail: 'consumers of one subscription share its messages (ack deadlines)',
+    },
+    nack: { level: 'native', detail: 'ModifyAckDeadline 0: the message is redelivered at once' },
+    'redelivery-delay': {
+      level: 'native',
+      detail: 'ModifyAckDeadline with the delay rounded up to whole seconds (at most 600 s)',
+      limit: MAX_ACK_DEADLINE_S * 1000,
+    },
+    'dead-letter': {
+      level: 'native',
+      detail:
+        'the subscription gets a dead-letter policy (maxDeliveryAttempts = retry attempts, at least 5) to <topic>.dlq; a message whose handler exhausted its attempts is published there at once with the reason, then acknowledged',
+    },
+    replay: {
+      level: 'unsupported',
+      detail:
+        'not offered yet: seek needs topic retention and acked-message retention, not verified on the emulator',
+    },
+    retention: {
+      level: 'unsupported',
+      detail: 'subscriptions drop acknowledged messages (retainAckedMessages is not used)',
+    },
+    'delayed-delivery': {
+      level: 'unsupported',
+      detail: 'Pub/Sub has no per-message delivery time',
+    },
+    'batch.publish': {
+      level: 'native',
+      detail: `one Publish request carries up to ${MAX_BATCH_MESSAGES} messages and 10 MB`,
+    },
+    'batch.consume': {
+      level: 'native',
+      detail: `Pull returns up to ${MAX_BATCH_MESSAGES} messages; Acknowledge settles many ack ids at once`,
+    },
+    'lease-extension': {
+      level: 'native',
+      detail: 'ModifyAckDeadline while the handler runs (EventPort is the only lease keeper)',
+    },
+    'max-event-size': {
+      level: 'native',
+      detail: `10 MB per message (data + attributes + ordering key), less ${ATTRIBUTE_RESERVE} bytes for the ce- attribute encoding; the exact wire size is checked before sending`,
+      limit: MAX_EVENT_SIZE,
+    },
+    pull: { level: 'native', detail: 'Pull requests with a wait, flow-controlled by maxInFlight' },
+    push: {
+      level: 'unsupported',
+      detail: 'push subscriptions need an HTTPS endpoint; not offered yet',
+    },
+  });
+}

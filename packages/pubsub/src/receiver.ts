@@ -1,0 +1,408 @@
+import type { v1 } from '@google-cloud/pubsub';
+import type { Event } from '@eventport/core';
+import {
+  withDeadLetterInfo,
+  type EventPortError,
+  type DriverReceiver,
+  type ReceivedMessage,
+} from '@eventport/core/driver';
+import { MAX_ACK_DEADLINE_S, MAX_BATCH_MESSAGES } from './capabilities.js';
+import { mapPubSubError } from './errors.js';
+import { SettleQueue } from './settle-queue.js';
+import { decodeMessage, UNDECODABLE_ATTRIBUTE, type OutgoingMessage } from './wire.js';
+
+/** The driver's handle of a received message. */
+export interface PubSubHandle {
+  readonly ackId: string;
+  readonly messageId: string;
+  /** The ordering key, when the message is held back by key. */
+  readonly key: string | undefined;
+}
+
+export interface ReceiverSettings {
+  readonly subscription: string;
+  /** Full resource name of the subscription. */
+  readonly subscriptionPath: string;
+  /** CloudEvents source of plain messages. */
+  readonly source: string;
+  readonly pullConcurrency: number;
+  readonly pullTimeoutMs: number;
+  /**
+   * Ordered subscription: while an ordering key has a message out with the portable layer, later
+   * messages of that key wait here (their deadlines kept alive); a nack gives them all back, so
+   * Pub/Sub redelivers the key in order.
+   */
+  readonly holdBackKeys: boolean;
+  /** The subscription's ack deadline, for keeping held messages alive. */
+  readonly ackDeadlineSeconds: number;
+  /** Publishes to the dead-letter topic (events that exhausted their attempts, undecodable messages). */
+  readonly deadLetter: DeadLetterPublish;
+}
+
+/** Publishes one message to the dead-letter topic. */
+export interface DeadLetterPublish {
+  readonly topic: string;
+  publishEvent(event: Event): Promise<void>;
+  publishRaw(message: Omit<OutgoingMessage, 'size' | 'orderingKey'>): Promise<void>;
+}
+
+/** Remembered delivery counts (for subscriptions without a dead-letter policy, deliveryAttempt is 0). */
+const MAX_REMEMBERED = 100_000;
+
+function handleOf(m: ReceivedMessage): PubSubHandle {
+  return m.handle as PubSubHandle;
+}
+
+function clampSeconds(ms: number, min: number): number {
+  return Math.max(min, Math.min(MAX_ACK_DEADLINE_S, Math.ceil(ms / 1000)));
+}
+
+/**
+ * Receives from one subscription with Pull requests (up to `pullConcurrency` at once, never asking
+ * for more than the room the portable layer gave, so maxInFlight is the flow control). Acks become
+ * Acknowledge requests, nacks, redelivery delays and lease extensions ModifyAckDeadline requests,
+ * gathered per turn of the event loop. EventPort's lease keeper is the only one extending leases:
+ * the high-level client's StreamingPull lease manager would extend deadlines on its own and cannot
+ * nack with a delay.
+ */
+export class PubSubReceiver implements DriverReceiver {
+  readonly settlement = 'per-message' as const;
+  private readonly acks: SettleQueue<0>;
+  private readonly deadlines: SettleQueue<number>;
+  private readonly abort = new AbortController();
+  private readonly out = new Map<string, PubSubHandle>();
+  private readonly seen = new Map<string, number>();
+  private readonly running = new Set<Promise<unknown>>();
+  private buffer: ReceivedMessage[] = [];
+  private polls = 0;
+  private requested = 0;
+  private failure: EventPortError | undefined;
+  private wake: (() => void) | undefined;
+  private closing: Promise<void> | undefined;
+  /** Hold-back: key → messages waiting for the key's current one. */
+  private readonly held = new Map<string, ReceivedMessage[]>();
+  /** Hold-back: keys with a message out (or buffered). */
+  private readonly active = new Set<string>();
+  private heldCount = 0;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly client: v1.SubscriberClient,
+    private readonly settings: ReceiverSettings,
+  ) {
+    const subscription = settings.subscriptionPath;
+    this.acks = new SettleQueue(async (_k, ackIds) => {
+      await client
+        .acknowledge({ subscription, ackIds }, { retry: null, timeout: 30_000 })
+        .catch((err: unknown) =>
+          Promise.reject(
+            mapPubSubError(err, `acknowledge on ${settings.subscription}`, settings.subscription),
+          ),
+        );
+    });
+    this.deadlines = new SettleQueue(async (seconds, ackIds) => {
+      await client
+        .modifyAckDeadline(
+          { subscription, ackIds, ackDeadlineSeconds: seconds },
+          { retry: null, timeout: 30_000 },
+        )
+        .catch((err: unknown) =>
+          Promise.reject(
+            mapPubSubError(err, `modify ack deadline on ${settings.subscription}`, settings.subscription),
+          ),
+        );
+    });
+  }
+
+  async receive(max: number, signal: AbortSignal): Promise<ReceivedMessage[]> {
+    if (this.closing !== undefined || signal.aborted) return [];
+    this.topUp(max);
+    if (this.buffer.length === 0) {
+      const onAbort = (): void => this.wake?.();
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        while (
+          this.buffer.length === 0 &&
+          (this.polls > 0 || this.heldCount > 0) &&
+          this.failure === undefined &&
+          !signal.aborted &&
+          this.closing === undefined
+        ) {
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = undefined;
+        }
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+      if (signal.aborted || this.closing !== undefined) return [];
+      if (this.buffer.length === 0 && this.failure !== undefined) {
+        const failure = this.failure;
+        this.failure = undefined;
+        throw failure;
+      }
+    }
+    const taken = this.buffer.length <= max ? this.buffer : this.buffer.slice(0, max);
+    this.buffer = this.buffer.length <= max ? [] : this.buffer.slice(max);
+    return taken.map((m) => {
+      const h = handleOf(m);
+      this.out.set(h.ackId, h);
+      // Deliveries this receiver handed out (messages given back unhandled are not counted);
+      // Pub/Sub's deliveryAttempt (set with a dead-letter policy) when it is higher.
+      const count = (this.seen.get(h.messageId) ?? 0) + 1;
+      this.remember(h.messageId, count);
+      return { ...m, deliveryCount: Math.max(1, m.deliveryCount, count) };
+    });
+  }
+
+  /** Starts Pull requests for the room not covered by buffered or already requested messages. */
+  private topUp(max: number): void {
+    let want = max - this.buffer.length - this.heldCount - this.requested;
+    const { pullConcurrency } = this.settings;
+    while (want > 0 && this.polls < pullConcurrency) {
+      const n = Math.min(MAX_BATCH_MESSAGES, Math.ceil(want / (pullConcurrency - this.polls)));
+      this.pull(n);
+      want -= n;
+    }
+  }
+
+  private pull(n: number): void {
+    this.polls++;
+    this.requested += n;
+    const { subscription, subscriptionPath, pullTimeoutMs } = this.settings;
+    const call = this.client.pull(
+      { subscription: subscriptionPath, maxMessages: n },
+      { retry: null, timeout: pullTimeoutMs },
+    );
+    const cancel = (): void => (call as { cancel?: () => void }).cancel?.();
+    this.abort.signal.addEventListener('abort', cancel, { once: true });
+    const op = call
+      .then(
+        ([response]) => this.accept(response.receivedMessages ?? []),
+        (err: unknown) => {
+          if (this.abort.signal.aborted) return;
+          const mapped = mapPubSubError(err, `pull from ${subscription}`, subscription);
+          // A Pull that waited its whole deadline without messages is not a failure.
+          if (mapped.code !== 'TIMEOUT') this.failure = mapped;
+        },
+      )
+      .finally(() => {
+        this.abort.signal.removeEventListener('abort', cancel);
+        this.polls--;
+        this.requested -= n;
+        this.running.delete(op);
+        this.wake?.();
+      });
+    this.running.add(op);
+  }
+
+  private accept(received: readonly v1SubscriberMessage[]): void {
+    for (const r of received) {
+      const m = r.message;
+      if (r.ackId == null || m == null || m.messageId == null) continue;
+      if (this.closing !== undefined) {
+        void this.deadlines.add(0, r.ackId).catch(() => undefined);
+        continue;
+      }
+      const data =
+        m.data == null ? undefined : typeof m.data === 'string' ? Buffer.from(m.data, 'base64') : m.data;
+      const attributes = (m.attributes ?? {}) as Record<string, string>;
+      const decoded = decodeMessage(
+        {
+          messageId: m.messageId,
+          data,
+          attributes,
+          orderingKey: m.orderingKey ?? undefined,
+          publishTime: timeOf(m.publishTime),
+        },
+        this.settings.source,
+      );
+      const key = this.settings.holdBackKeys && m.orderingKey ? m.orderingKey : undefined;
+      const handle: PubSubHandle = { ackId: r.ackId, messageId: m.messageId, key };
+      if ('undecodable' in decoded) {
+        this.moveUndecodable(handle, data, attributes, decoded.undecodable);
+        continue;
+      }
+      // The attempt count is finished when the message is handed out (see receive).
+      const message: ReceivedMessage = {
+        event: decoded.event,
+        deliveryCount: r.deliveryAttempt ?? 0,
+        handle,
+      };
+      if (key !== undefined) {
+        if (this.active.has(key)) {
+          const list = this.held.get(key);
+          if (list === undefined) this.held.set(key, [message]);
+          else list.push(message);
+          this.heldCount++;
+          this.startHeartbeat();
+          continue;
+        }
+        this.active.add(key);
+      }
+      this.buffer.push(message);
+    }
+  }
+
+  /**
+   * A key's current message was settled: `released` (nack) gives its held messages back so that
+   * Pub/Sub redelivers the key in order; otherwise the next held one goes out.
+   */
+  private releaseKey(h: PubSubHandle, released: boolean): void {
+    if (h.key === undefined || !this.active.has(h.key)) return;
+    const waiting = this.held.get(h.key);
+    if (released || waiting === undefined || waiting.length === 0) {
+      this.active.delete(h.key);
+      if (waiting !== undefined) {
+        this.held.delete(h.key);
+        this.heldCount -= waiting.length;
+        for (const w of waiting) void this.deadlines.add(0, handleOf(w).ackId).catch(() => undefined);
+      }
+    } else {
+      this.buffer.push(waiting.shift()!);
+      this.heldCount--;
+      if (waiting.length === 0) this.held.delete(h.key);
+    }
+    this.wake?.();
+  }
+
+  /** Keeps held-back messages' ack deadlines alive (one ModifyAckDeadline per third of a deadline). */
+  private startHeartbeat(): void {
+    if (this.heartbeat !== undefined) return;
+    const seconds = this.settings.ackDeadlineSeconds;
+    this.heartbeat = setInterval(
+      () => {
+        const ids = [...this.held.values()].flat().map((m) => handleOf(m).ackId);
+        if (ids.length === 0) {
+          clearInterval(this.heartbeat);
+          this.heartbeat = undefined;
+          return;
+        }
+        for (const id of ids) void this.deadlines.add(seconds, id).catch(() => undefined);
+      },
+      Math.floor((seconds * 1000) / 3),
+    );
+    this.heartbeat.unref();
+  }
+
+  /** A message EventPort cannot decode goes to the dead-letter topic with the reason, then is acknowledged. */
+  private moveUndecodable(
+    h: PubSubHandle,
+    data: Uint8Array | undefined,
+    attributes: Record<string, string>,
+    reason: string,
+  ): void {
+    const op = this.settings.deadLetter
+      .publishRaw({
+        data: data === undefined ? Buffer.alloc(0) : Buffer.from(data),
+        attributes: { ...attributes, [UNDECODABLE_ATTRIBUTE]: reason.slice(0, 1000) },
+      })
+      .then(
+        () => this.acks.add(0, h.ackId),
+        // Could not move it now: it comes back after a while (never a tight redelivery loop).
+        () => this.deadlines.add(60, h.ackId),
+      )
+      .catch(() => undefined);
+    this.running.add(op);
+    void op.finally(() => this.running.delete(op));
+  }
+
+  private remember(id: string, count: number): void {
+    this.seen.delete(id);
+    this.seen.set(id, count);
+    if (this.seen.size > MAX_REMEMBERED) this.seen.delete(this.seen.keys().next().value!);
+  }
+
+  ack(messages: readonly ReceivedMessage[]): Promise<void> {
+    const ops: Promise<void>[] = [];
+    for (const m of messages) {
+      const h = handleOf(m);
+      if (!this.out.delete(h.ackId)) continue;
+      this.seen.delete(h.messageId);
+      this.releaseKey(h, false);
+      ops.push(this.acks.add(0, h.ackId));
+    }
+    return all(ops);
+  }
+
+  nack(message: ReceivedMessage, delayMs: number): Promise<void> {
+    const h = handleOf(message);
+    if (!this.out.delete(h.ackId)) return Promise.resolve();
+    const op = this.deadlines.add(clampSeconds(delayMs, 0), h.ackId);
+    this.releaseKey(h, true);
+    return op;
+  }
+
+  async deadLetter(message: ReceivedMessage, reason: string): Promise<void> {
+    const h = handleOf(message);
+    if (!this.out.has(h.ackId)) return;
+    await this.settings.deadLetter.publishEvent(
+      withDeadLetterInfo(message.event, reason, message.deliveryCount),
+    );
+    if (!this.out.delete(h.ackId)) return;
+    this.seen.delete(h.messageId);
+    this.releaseKey(h, false);
+    await this.acks.add(0, h.ackId);
+  }
+
+  extendLease(message: ReceivedMessage, ms: number): Promise<void> {
+    const h = handleOf(message);
+    if (!this.out.has(h.ackId)) return Promise.resolve();
+    return this.deadlines.add(clampSeconds(ms, 10), h.ackId);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    this.abort.abort();
+    this.wake?.();
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    await Promise.allSettled([...this.running]);
+    // Give back what the portable layer never saw, and what it left unsettled.
+    const back = [
+      ...this.buffer.map((m) => handleOf(m).ackId),
+      ...[...this.held.values()].flat().map((m) => handleOf(m).ackId),
+      ...this.out.keys(),
+    ];
+    this.buffer = [];
+    this.held.clear();
+    this.heldCount = 0;
+    this.out.clear();
+    await Promise.allSettled(back.map((id) => this.deadlines.add(0, id)));
+    await Promise.allSettled([this.acks.drain(), this.deadlines.drain()]);
+  }
+}
+
+type v1SubscriberMessage = {
+  ackId?: string | null;
+  deliveryAttempt?: number | null;
+  message?: {
+    messageId?: string | null;
+    data?: Uint8Array | string | null;
+    attributes?: Record<string, string> | null;
+    orderingKey?: string | null;
+    publishTime?: { seconds?: number | string | Long | null; nanos?: number | null } | null;
+  } | null;
+};
+
+interface Long {
+  toNumber(): number;
+}
+
+function timeOf(
+  t: { seconds?: number | string | Long | null; nanos?: number | null } | null | undefined,
+): Date | undefined {
+  if (t == null || t.seconds == null) return undefined;
+  const s = typeof t.seconds === 'object' ? t.seconds.toNumber() : Number(t.seconds);
+  return new Date(s * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
+}
+
+async function all(ops: Promise<void>[]): Promise<void> {
+  if (ops.length === 0) return;
+  if (ops.length === 1) return ops[0];
+  const results = await Promise.allSettled(ops);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+}

@@ -5,7 +5,10 @@ import {
   decodeData,
   fromPlainMessage,
   fromStructured,
+  InvalidEventError,
   toBinary,
+  undecodable,
+  type Decoded,
 } from '@eventport/core/driver';
 import type { Event } from '@eventport/core';
 
@@ -143,14 +146,46 @@ function decodeBody(body: Uint8Array | undefined, contentType: string | undefine
 }
 
 /**
- * Decodes a fetched record. Never throws: a record whose CloudEvents attributes are invalid is
- * delivered as a plain event with a `decodeerror` extension saying why, so one bad record cannot
- * stall its partition. Binary mode is decoded in one pass over the headers (the hot path).
+ * Decodes a fetched record. Never throws and never skips: a record without CloudEvents headers is
+ * a plain event (lossless: its bytes, key and time); a record whose CloudEvents attributes or
+ * structured body cannot be decoded comes back `undecodable` with the reason, wrapping its bytes,
+ * and the portable layer dead-letters it — one bad record cannot stall or crash its partition.
+ * Headers with a null value (legal in Kafka) carry nothing and are ignored. Binary mode is decoded
+ * in one pass over the headers (the hot path).
  */
-export function decodeRecord(topic: string, partition: number, record: FetchedRecord): Event {
-  const key = record.key === null ? undefined : record.key.toString('utf8');
-  const value = record.value;
-  const body = value === null ? undefined : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+export function decodeRecord(topic: string, partition: number, record: FetchedRecord): Decoded {
+  let key: string | undefined;
+  let body: Uint8Array | undefined;
+  try {
+    key = record.key === null || record.key === undefined ? undefined : record.key.toString('utf8');
+    const value = record.value;
+    body =
+      value === null || value === undefined
+        ? undefined
+        : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    return { event: decodeFields(topic, partition, record, key, body) };
+  } catch (err) {
+    const ms = Number(record.timestamp);
+    return undecodable(
+      {
+        body,
+        id: recordId(topic, partition, record.offset),
+        source: `/kafka/${topic}`,
+        key,
+        time: Number.isFinite(ms) && ms > 0 ? new Date(ms) : undefined,
+      },
+      err,
+    );
+  }
+}
+
+function decodeFields(
+  topic: string,
+  partition: number,
+  record: FetchedRecord,
+  key: string | undefined,
+  body: Uint8Array | undefined,
+): Event {
   let id: string | undefined;
   let source: string | undefined;
   let type: string | undefined;
@@ -168,10 +203,10 @@ export function decodeRecord(topic: string, partition: number, record: FetchedRe
       const name = names[i]!;
       const role = headerRole(name);
       if (role.code === IGNORED) continue;
-      let v = headers[name];
+      let v: unknown = headers[name];
       if (Array.isArray(v)) v = v[v.length - 1];
-      if (v === undefined) continue;
-      const text = typeof v === 'string' ? v : headerText(role, v);
+      if (v === undefined || v === null) continue;
+      const text = typeof v === 'string' ? v : Buffer.isBuffer(v) ? headerText(role, v) : badHeader(name);
       switch (role.code) {
         case 0:
           id = text;
@@ -205,7 +240,7 @@ export function decodeRecord(topic: string, partition: number, record: FetchedRe
       }
     }
   }
-  try {
+  {
     if (
       contentType !== undefined &&
       body !== undefined &&
@@ -214,6 +249,8 @@ export function decodeRecord(topic: string, partition: number, record: FetchedRe
       return fromStructured(body, { key });
     }
     if (specversion !== undefined) {
+      // On the wire `id` is required: a default id would make every redelivery a new event.
+      if (id === undefined) throw new InvalidEventError('id', 'ce_id is missing');
       const mediaType = contentType ?? datacontenttype;
       return createEvent({
         id,
@@ -230,11 +267,11 @@ export function decodeRecord(topic: string, partition: number, record: FetchedRe
       });
     }
     return plain(topic, partition, record, contentType, key, body);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    const base = plain(topic, partition, record, undefined, key, body);
-    return createEvent({ ...base, extensions: { decodeerror: reason.slice(0, 512) } });
   }
+}
+
+function badHeader(name: string): never {
+  throw new InvalidEventError(name, 'header value is neither bytes nor text');
 }
 
 function plain(

@@ -457,8 +457,10 @@ export class KafkaReceiver implements DriverReceiver {
       while (c.next < records.length && out.length < max) {
         const record = records[c.next++]!;
         this.count--;
+        const decoded = decodeRecord(topic, c.partition, record);
         out.push({
-          event: decodeRecord(topic, c.partition, record),
+          event: decoded.event,
+          undecodable: decoded.undecodable,
           deliveryCount: 1,
           partition: c.partitionName,
           offset: Number(record.offset),

@@ -2,6 +2,13 @@ import { createEvent, toStructured } from '@eventport/core/driver';
 import type { KafkaMessage } from 'kafkajs';
 import { decodeRecord, encodeRecord, PLAIN_TYPE } from '../src/codec.js';
 
+/** Decodes a record that must decode (fails the test when it comes back undecodable). */
+function decodeEvent(...args: Parameters<typeof decodeRecord>): ReturnType<typeof decodeRecord>['event'] {
+  const decoded = decodeRecord(...args);
+  expect(decoded.undecodable).toBeUndefined();
+  return decoded.event;
+}
+
 /** What kafkajs hands a consumer for a record: buffers everywhere. */
 function fetched(
   m: {
@@ -14,7 +21,9 @@ function fetched(
   const buf = (v: string | Buffer | null | undefined): Buffer | null =>
     v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v);
   const headers: Record<string, Buffer> = {};
-  for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = buf(v)!;
+  // Strings become bytes as kafkajs delivers them; anything else (null, hostile values) passes as is.
+  for (const [k, v] of Object.entries(m.headers ?? {}))
+    headers[k] = (typeof v === 'string' || Buffer.isBuffer(v) ? buf(v) : v) as Buffer;
   return {
     key: buf(m.key),
     value: buf(m.value),
@@ -66,7 +75,7 @@ describe('Kafka CloudEvents binding', () => {
     ]) {
       const e = createEvent(input);
       const m = encodeRecord(e);
-      const back = decodeRecord(
+      const back = decodeEvent(
         't',
         0,
         fetched({
@@ -95,13 +104,13 @@ describe('Kafka CloudEvents binding', () => {
   it('reads structured mode', () => {
     const e = createEvent({ id: 's1', source: '/s', type: 't', data: { x: 1 } });
     const w = toStructured(e);
-    const back = decodeRecord('t', 0, fetched({ key: 'k', value: Buffer.from(w.body!), headers: w.headers }));
+    const back = decodeEvent('t', 0, fetched({ key: 'k', value: Buffer.from(w.body!), headers: w.headers }));
     expect([back.id, back.type, back.key]).toEqual(['s1', 't', 'k']);
     expect(back.data).toEqual({ x: 1 });
   });
 
   it('wraps records of plain producers with their coordinates as id', () => {
-    const json = decodeRecord(
+    const json = decodeEvent(
       'orders',
       3,
       fetched({ key: 'k1', value: '{"a":1}', headers: { 'content-type': 'application/json' } }, '42'),
@@ -114,13 +123,13 @@ describe('Kafka CloudEvents binding', () => {
       data: { a: 1 },
     });
     expect(json.time).toBe(new Date(1700000000000).toISOString());
-    const raw = decodeRecord('orders', 0, fetched({ value: Buffer.from([1, 2, 3]) }, '0'));
+    const raw = decodeEvent('orders', 0, fetched({ value: Buffer.from([1, 2, 3]) }, '0'));
     expect(raw.data).toEqual(new Uint8Array([1, 2, 3]));
-    const tombstone = decodeRecord('orders', 0, fetched({ key: 'gone', value: null }, '1'));
+    const tombstone = decodeEvent('orders', 0, fetched({ key: 'gone', value: null }, '1'));
     expect([tombstone.id, tombstone.data]).toEqual(['orders/0/1', undefined]);
   });
 
-  it('delivers a record with broken CloudEvents attributes as a plain event that says why', () => {
+  it('a record with broken CloudEvents attributes comes back undecodable, with its bytes and the reason', () => {
     const bad = decodeRecord(
       't',
       1,
@@ -129,15 +138,55 @@ describe('Kafka CloudEvents binding', () => {
         '5',
       ),
     );
-    expect(bad.type).toBe(PLAIN_TYPE);
-    expect(bad.id).toBe('t/1/5');
-    expect(String(bad.extensions.decodeerror)).toMatch(/specversion/);
-    const badJson = decodeRecord(
+    expect(bad.undecodable).toMatch(/specversion/);
+    expect(bad.event.id).toBe('t/1/5');
+    expect(bad.event.data).toEqual(new Uint8Array(Buffer.from('x')));
+    const badJson = decodeEvent(
       't',
       1,
       fetched({ value: '{nope', headers: { 'content-type': 'application/json' } }, '6'),
     );
     expect(badJson.datacontenttype).toBe('application/octet-stream');
+  });
+
+  it('null-valued headers (legal in Kafka) are ignored, never thrown on', () => {
+    const m = encodeRecord(createEvent({ id: 'n', source: '/s', type: 't', data: 1 }));
+    const headers = { ...(m.headers as Record<string, string>), ce_traceparent: null, other: null };
+    const e = decodeEvent('t', 0, fetched({ value: m.value as Buffer, headers: headers as never }, '1'));
+    expect([e.id, e.data]).toEqual(['n', 1]);
+  });
+
+  it.each([
+    ['invalid JSON in structured mode', { 'content-type': 'application/cloudevents+json' }, '{nope'],
+    ['a structured body that is not an object', { 'content-type': 'application/cloudevents+json' }, '[1]'],
+    ['an unknown specversion', { ce_specversion: '2.0', ce_id: 'i', ce_source: '/s', ce_type: 't' }, 'x'],
+    ['a missing ce_type', { ce_specversion: '1.0', ce_id: 'i', ce_source: '/s' }, 'x'],
+    [
+      'an invalid ce_time',
+      { ce_specversion: '1.0', ce_id: 'i', ce_source: '/s', ce_type: 't', ce_time: 'yesterday' },
+      'x',
+    ],
+    [
+      'a control character in ce_type',
+      { ce_specversion: '1.0', ce_id: 'i', ce_source: '/s', ce_type: 't\u0000' },
+      'x',
+    ],
+    [
+      'a wrong-typed header value',
+      { ce_specversion: '1.0', ce_id: 42 as never, ce_source: '/s', ce_type: 't' },
+      'x',
+    ],
+  ])('%s: undecodable with the reason, never a throw', (_what, headers, value) => {
+    const d = decodeRecord('t', 2, fetched({ value, headers: headers as never }, '9'));
+    expect(typeof d.undecodable).toBe('string');
+    expect(d.event.id).toBe('t/2/9');
+  });
+
+  it('a 0-byte body and binary garbage without headers are plain events', () => {
+    const empty = decodeEvent('t', 0, fetched({ value: Buffer.alloc(0) }, '1'));
+    expect(empty.type).toBe(PLAIN_TYPE);
+    const garbage = decodeEvent('t', 0, fetched({ value: Buffer.from([0xff, 0xfe, 0x00, 0x80]) }, '2'));
+    expect(garbage.data).toEqual(new Uint8Array([0xff, 0xfe, 0x00, 0x80]));
   });
 });
 
@@ -150,7 +199,7 @@ describe('header decoding cache', () => {
       const headers = Object.fromEntries(
         Object.entries(m.headers as Record<string, string>).map(([k, v]) => [k, Buffer.from(v)]),
       );
-      const e = decodeRecord('t', 0, fetched({ value: m.value as Buffer, headers }, String(i)));
+      const e = decodeEvent('t', 0, fetched({ value: m.value as Buffer, headers }, String(i)));
       expect([e.id, e.type, e.source, e.data]).toEqual([`id-${i}`, type, source, { i }]);
     }
   });

@@ -401,8 +401,10 @@ export class SqsReceiver implements DriverReceiver {
         renewing: false,
       };
       const receives = Math.max(1, Number(m.Attributes?.ApproximateReceiveCount ?? 1) || 1);
+      const decoded = decodeMessage(m, this.settings.queue.url);
       const received: ReceivedMessage = {
-        event: decodeMessage(m, this.settings.queue.url),
+        event: decoded.event,
+        undecodable: decoded.undecodable,
         deliveryCount: Math.max(1, receives + this.ledger.offset(this.settings.queue.url, m.MessageId)),
         handle,
       };

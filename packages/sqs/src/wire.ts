@@ -1,4 +1,12 @@
-import { createEvent, encodeData, fromPlainMessage, isJson, InvalidEventError } from '@eventport/core/driver';
+import {
+  createEvent,
+  encodeData,
+  fromPlainMessage,
+  isJson,
+  InvalidEventError,
+  undecodable,
+  type Decoded,
+} from '@eventport/core/driver';
 import type { Event } from '@eventport/core';
 
 /**
@@ -144,30 +152,40 @@ export interface IncomingMessage {
 }
 
 /**
- * Decodes a received message. A message without `ce_specversion` came from a
- * plain SQS (or SNS) producer: it becomes an event of type `eventport.plain`
- * whose data is the body (as text, or parsed when its `content-type` attribute
- * says JSON), id the MessageId, source `plainSource`, key the MessageGroupId and
- * time the SentTimestamp. A CloudEvent that does not decode (bad `ce_ext`, data
- * that is not the JSON its content type says) is delivered the same way, with
- * its body as bytes, so that it can still be handled or dead-lettered.
+ * Decodes a received message. Never throws and never drops. A message without `ce_specversion`
+ * came from a plain SQS (or SNS) producer: it becomes an event of type `eventport.plain` whose
+ * data is the body (as text, or parsed when its `content-type` attribute says JSON, else bytes
+ * when the body is not that JSON), id the MessageId, source `plainSource`, key the MessageGroupId
+ * and time the SentTimestamp — lossless. A CloudEvent that does not decode (bad `ce_ext`, an
+ * unknown body mode, data that is not the JSON its content type says, invalid attributes) comes
+ * back `undecodable` with the reason, wrapping the body's bytes: the portable layer dead-letters it.
  */
-export function decodeMessage(m: IncomingMessage, plainSource: string): Event {
-  const attrs = m.MessageAttributes ?? {};
-  const get = (name: string): string | undefined => attrs[name]?.StringValue;
-  if (get(ATTR.specversion) !== undefined) {
+export function decodeMessage(m: IncomingMessage, plainSource: string): Decoded {
+  try {
+    const attrs = m.MessageAttributes ?? {};
+    const get = (name: string): string | undefined => {
+      const v = attrs[name]?.StringValue;
+      return typeof v === 'string' ? v : undefined;
+    };
+    if (get(ATTR.specversion) !== undefined) return { event: decodeCloudEvent(m, get) };
     try {
-      return decodeCloudEvent(m, get);
+      return { event: plain(m, plainSource, get(ATTR.datacontenttype) ?? 'text/plain; charset=utf-8') };
     } catch (err) {
       if (!(err instanceof InvalidEventError)) throw err;
-      return plain(m, plainSource, undefined);
+      return { event: plain(m, plainSource, undefined) };
     }
-  }
-  try {
-    return plain(m, plainSource, get(ATTR.datacontenttype) ?? 'text/plain; charset=utf-8');
   } catch (err) {
-    if (!(err instanceof InvalidEventError)) throw err;
-    return plain(m, plainSource, undefined);
+    const sent = Number(m.Attributes?.SentTimestamp);
+    return undecodable(
+      {
+        body: typeof m.Body === 'string' ? new Uint8Array(Buffer.from(m.Body, 'utf8')) : undefined,
+        id: typeof m.MessageId === 'string' ? m.MessageId : 'unknown',
+        source: plainSource,
+        key: m.Attributes?.MessageGroupId,
+        time: Number.isFinite(sent) && sent > 0 ? new Date(sent) : undefined,
+      },
+      err,
+    );
   }
 }
 
@@ -201,6 +219,8 @@ function decodeCloudEvent(m: IncomingMessage, get: (name: string) => string | un
     }
   }
   const contentType = core.datacontenttype;
+  // On the wire `id` is required: a default id would make every redelivery a new event.
+  if (core.id === undefined) throw new InvalidEventError('id', `${ATTR.id} is missing`);
   return createEvent({
     id: core.id,
     source: core.source as string,

@@ -1,5 +1,12 @@
 import { createEvent, type Event, type EventInput } from '@eventport/core';
-import { ATTR, decodeMessage, encodeMessage, isSqsText, type EncodedMessage } from '../src/wire';
+import {
+  ATTR,
+  decodeMessage,
+  encodeMessage,
+  isSqsText,
+  type EncodedMessage,
+  type IncomingMessage,
+} from '../src/wire';
 
 /** What SQS hands back for an encoded message. */
 function received(m: EncodedMessage, extra: Record<string, string> = {}) {
@@ -17,7 +24,9 @@ function roundTrip(input: EventInput): { sent: Event; got: Event; wire: EncodedM
   const wire = encodeMessage(event);
   const inferred = wire.attributes[ATTR.datacontenttype]?.StringValue ?? event.datacontenttype;
   const sent = { ...event, datacontenttype: event.datacontenttype ?? inferred };
-  return { sent, got: decodeMessage(received(wire), 'http://q'), wire };
+  const decoded = decodeMessage(received(wire), 'http://q');
+  expect(decoded.undecodable).toBeUndefined();
+  return { sent, got: decoded.event, wire };
 }
 
 const base = { source: '/test', type: 'test.event' };
@@ -122,7 +131,7 @@ describe('SQS wire format', () => {
         Attributes: { SentTimestamp: '1700000000000', MessageGroupId: 'g' },
       },
       'http://q/1/x',
-    );
+    ).event;
     expect(e).toMatchObject({
       id: 'm-9',
       source: 'http://q/1/x',
@@ -138,11 +147,11 @@ describe('SQS wire format', () => {
         MessageAttributes: { 'content-type': { DataType: 'String', StringValue: 'application/json' } },
       },
       'q',
-    );
+    ).event;
     expect(json.data).toEqual({ a: 1 });
   });
 
-  test('a plain message whose content type lies, or a broken CloudEvent, is delivered with its body as bytes', () => {
+  test('a plain message whose content type lies is delivered with its body as bytes; a broken CloudEvent is undecodable with the reason', () => {
     const bad = decodeMessage(
       {
         MessageId: 'm',
@@ -150,11 +159,13 @@ describe('SQS wire format', () => {
         MessageAttributes: { 'content-type': { DataType: 'String', StringValue: 'application/json' } },
       },
       'q',
-    );
+    ).event;
     expect(bad.data).toEqual(new Uint8Array(Buffer.from('not json')));
     const wire = encodeMessage(createEvent({ ...base, data: { a: 1 } }));
     const broken = decodeMessage({ MessageId: 'm2', Body: '{oops', MessageAttributes: wire.attributes }, 'q');
-    expect(broken).toMatchObject({ id: 'm2', type: 'eventport.plain' });
+    expect(broken.undecodable).toMatch(/JSON/);
+    expect(broken.event).toMatchObject({ id: 'm2', type: 'eventport.undecodable' });
+    expect(broken.event.data).toEqual(new Uint8Array(Buffer.from('{oops')));
     const badExt = decodeMessage(
       {
         MessageId: 'm3',
@@ -163,7 +174,7 @@ describe('SQS wire format', () => {
       },
       'q',
     );
-    expect(badExt.type).toBe('eventport.plain');
+    expect(badExt.undecodable).toMatch(/ce_ext/);
     const unknownMode = decodeMessage(
       {
         MessageId: 'm4',
@@ -172,7 +183,37 @@ describe('SQS wire format', () => {
       },
       'q',
     );
-    expect(unknownMode.type).toBe('eventport.plain');
+    expect(unknownMode.undecodable).toMatch(/zip/);
+  });
+
+  test('hostile attributes (wrong types, control characters, no MessageId) never throw', () => {
+    const wire = encodeMessage(createEvent({ ...base, data: 1 }));
+    const cases: IncomingMessage[] = [
+      {
+        MessageAttributes: {
+          ...wire.attributes,
+          [ATTR.type]: { DataType: 'String', StringValue: 't\u0001' },
+        },
+      },
+      {
+        MessageAttributes: {
+          ...wire.attributes,
+          [ATTR.id]: { DataType: 'Number', StringValue: 42 as never },
+        },
+      },
+      {
+        MessageAttributes: {
+          ...wire.attributes,
+          [ATTR.specversion]: { DataType: 'String', StringValue: '0.3' },
+        },
+      },
+      { MessageAttributes: { ...wire.attributes, [ATTR.time]: { DataType: 'String', StringValue: 'soon' } } },
+      { Body: undefined, MessageAttributes: { [ATTR.specversion]: undefined } },
+    ];
+    for (const m of cases) {
+      const d = decodeMessage(m, 'http://q');
+      expect(d.event.id.length).toBeGreaterThan(0);
+    }
   });
 
   test('isSqsText follows the SQS character set', () => {

@@ -54,8 +54,21 @@ export class EventProcessor {
 
   /** Processes one delivery; returns a promise only when work remains asynchronous. */
   process(rec: InFlight): Promise<void> | undefined {
+    const poison = rec.message.undecodable;
+    if (poison !== undefined) return this.deadLetterUndecodable(rec, poison);
     const store = this.deps.idempotency;
     return store !== undefined ? this.processOnce(rec, store) : this.attempt(rec, undefined);
+  }
+
+  /** A message the driver could not decode never reaches the handler: it goes to the dead letters. */
+  private async deadLetterUndecodable(rec: InFlight, reason: string): Promise<void> {
+    this.stats.deadLettered++;
+    this.deps.logger.warn('dead-lettering a message that could not be decoded', {
+      topic: this.deps.topic,
+      id: rec.message.event.id,
+      reason,
+    });
+    await this.deps.settler.deadLetter(rec, `undecodable message: ${reason}`);
   }
 
   /** Exactly-once emulation: skip events already processed; one processing per event id at a time. */

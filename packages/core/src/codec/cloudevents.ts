@@ -73,7 +73,10 @@ export function fromBinary(
     key: extra.key,
     extensions,
   };
-  return createEvent(input);
+  const event = createEvent(input);
+  // On the wire `id` is required: a default id would make every redelivery a new event.
+  if (attrs.id === undefined) throw new InvalidEventError('id', `${prefix}id is missing`);
+  return event;
 }
 
 /** Encodes an event in structured mode (JSON; binary data as `data_base64`). */
@@ -113,12 +116,14 @@ export function fromStructured(body: Uint8Array, extra: { key?: string } = {}): 
   }
   const data =
     typeof doc.data_base64 === 'string' ? new Uint8Array(Buffer.from(doc.data_base64, 'base64')) : doc.data;
-  return createEvent({
+  const event = createEvent({
     ...(doc as unknown as EventInput),
     data,
     key: extra.key,
     extensions,
   });
+  if (doc.id === undefined) throw new InvalidEventError('id', 'is missing from the structured CloudEvent');
+  return event;
 }
 
 /** Whether headers announce a structured-mode CloudEvent. */

@@ -139,6 +139,12 @@ export interface ReceivedMessage {
   /** The driver's own handle (receipt handle, ack id, lock token, …). */
   readonly handle: unknown;
   /**
+   * Set when the message could not be decoded (see `undecodable()` in the SPI): `event` wraps
+   * the raw bytes, and the portable layer dead-letters the message with this reason instead of
+   * running the handler. A decoder never throws and never skips a message.
+   */
+  readonly undecodable?: string;
+  /**
    * When the message's lease really ends (ms since epoch), for drivers that held it
    * before handing it over (its lease already running). Absent: a full `leaseMs`
    * from hand-off. The lease keeper starts from it and renews at once when less

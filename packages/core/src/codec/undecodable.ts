@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { createEvent } from '../event/create-event.js';
+import type { Event } from '../event/types.js';
+
+/** What a decoder knows of a message it could not turn into an event. */
+export interface RawMessage {
+  readonly body: Uint8Array | undefined;
+  /** An id from the broker's own coordinates (topic, partition, offset; message id). */
+  readonly id: string;
+  /** A source naming where the message came from, e.g. `/kafka/orders`. */
+  readonly source: string;
+  readonly key?: string;
+  readonly time?: Date;
+}
+
+/** A decoder's result: the event, and why it is only a wrapper when the message was poison. */
+export interface Decoded {
+  readonly event: Event;
+  /**
+   * Set when the message could not be decoded: `event` then wraps the raw bytes
+   * (type `eventport.undecodable`, `application/octet-stream`), and the portable layer
+   * dead-letters it with this reason without running the handler.
+   */
+  readonly undecodable?: string;
+}
+
+export const UNDECODABLE_TYPE = 'eventport.undecodable';
+const MAX_REASON = 512;
+// eslint-disable-next-line no-control-regex -- control characters are what gets replaced
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff]|[\ud800-\udfff]/g;
+
+/**
+ * Wraps a message no decoder could read (broken CloudEvents headers, invalid JSON in structured
+ * mode, an unknown specversion, wrong-typed attributes) as an event that carries its bytes
+ * unchanged, with the reason. Never throws: identifiers are sanitised, and if the broker's own
+ * coordinates are unusable a fresh id is used.
+ */
+export function undecodable(raw: RawMessage, error: unknown): Decoded {
+  const reason = describe(error);
+  const key = raw.key?.replace(UNPRINTABLE, '\ufffd');
+  const body = raw.body !== undefined && raw.body.byteLength > 0 ? raw.body : undefined;
+  const time = raw.time !== undefined && !Number.isNaN(raw.time.getTime()) ? raw.time : undefined;
+  try {
+    const event = createEvent({
+      id: clean(raw.id) || randomUUID(),
+      source: encodeURI(clean(raw.source)) || '/eventport/undecodable',
+      type: UNDECODABLE_TYPE,
+      datacontenttype: body !== undefined ? 'application/octet-stream' : undefined,
+      data: body,
+      key,
+      time,
+    });
+    return { event, undecodable: reason };
+  } catch {
+    const event = createEvent({
+      id: randomUUID(),
+      source: '/eventport/undecodable',
+      type: UNDECODABLE_TYPE,
+      data: body,
+    });
+    return { event, undecodable: reason };
+  }
+}
+
+function clean(text: string): string {
+  return typeof text === 'string' ? text.replace(UNPRINTABLE, '') : '';
+}
+
+function describe(error: unknown): string {
+  let text: string;
+  try {
+    text = error instanceof Error ? error.message : String(error);
+  } catch {
+    text = 'undecodable message';
+  }
+  return text.replace(UNPRINTABLE, '?').slice(0, MAX_REASON);
+}

@@ -39,7 +39,15 @@ test('path patterns narrow the suites and so the brokers', () => {
 });
 
 test('without patterns the union of all suites is needed; EVENTPORT_BROKERS overrides', () => {
-  expect(brokersNeeded({}, project, {})).toEqual(['kafka', 'elasticmq', 'moto', 'pubsub', 'azurite']);
+  expect(brokersNeeded({}, project, {})).toEqual([
+    'kafka',
+    'elasticmq',
+    'moto',
+    'pubsub',
+    'azurite',
+    'eventgrid',
+    'eventhubs',
+  ]);
   expect(brokersNeeded({}, project, { EVENTPORT_BROKERS: 'sqs' })).toEqual(['elasticmq', 'moto']);
   expect(brokersNeeded({}, project, { EVENTPORT_BROKERS: 'none' })).toEqual([]);
 });

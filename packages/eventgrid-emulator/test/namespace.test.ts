@@ -3,6 +3,9 @@
  * where the client hides what the wire carries (extension attributes, error bodies, SAS tokens).
  * timeScale 0.02: a 60 s lock lasts 1.2 s, a 10 s release delay or receive wait 200 ms.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   AzureKeyCredential,
   EventGridReceiverClient,
@@ -371,4 +374,36 @@ test('a malformed CloudEvent is refused with 400 naming the attribute', async ()
   });
   expect(res.status).toBe(400);
   expect(((await res.json()) as { error: { message: string } }).error.message).toContain("'source'");
+});
+
+test('events older than the topic retention are dead-lettered (TimeToLiveExceeded) to the directory', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eg-ns-dead-'));
+  // 1 day of retention lasts ~0.9 s at this scale
+  const fast = await startEmulator({ port: 0, timeScale: 0.00001, deadLetterDir: dir });
+  try {
+    await fetch(`${fast.url}/admin/namespaces/topics/old/eventSubscriptions/sub`, {
+      method: 'PUT',
+      body: '{}',
+    });
+    const credential = new AzureKeyCredential(KEY);
+    await new EventGridSenderClient(fast.url, credential, 'old', { ...options }).sendEvents(event(1));
+    const receiver = new EventGridReceiverClient(fast.url, credential, 'old', 'sub', { ...options });
+    await sleep(1200);
+    expect((await receiver.receiveEvents({ maxWaitTime: 10 })).details).toEqual([]);
+    const files = (fs.readdirSync(path.join(dir, 'old', 'SUB'), { recursive: true }) as string[]).filter(
+      (f) => f.endsWith('.json'),
+    );
+    expect(files).toHaveLength(1);
+    const [record] = JSON.parse(
+      fs.readFileSync(path.join(dir, 'old', 'SUB', files[0] as string), 'utf8'),
+    ) as {
+      event: { id: string };
+      brokerProperties: { deadletterreason: string };
+    }[];
+    expect(record?.event.id).toBe('e-1');
+    expect(record?.brokerProperties.deadletterreason).toBe('TimeToLiveExceeded');
+  } finally {
+    await fast.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -228,7 +228,9 @@ export class PullSubscription {
   private serveWaiters(): void {
     while (this.waiters.length > 0 && this.ready.length > 0) {
       const waiter = this.waiters[0] as Waiter;
-      waiter.resolve(this.take(waiter.maxEvents));
+      const events = this.take(waiter.maxEvents);
+      if (events.length === 0) return; // everything left was past retention: keep waiting
+      waiter.resolve(events);
     }
   }
 

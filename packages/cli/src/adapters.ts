@@ -6,7 +6,7 @@ import { KNOWN_ADAPTERS, connect, registeredSchemes, type CapabilityReport } fro
  *
  * ```ts
  * // in @eventport/sqs
- * export const capabilityVariants = [sqsCapabilities('standard'), sqsCapabilities('fifo')];
+ * export const capabilityVariants = [sqsCapabilities({ fifo: false, fanOut: false }), sqsCapabilities({ fifo: true, fanOut: false })];
  * ```
  *
  * An array of capability reports (each names its broker and variant), or a

@@ -1,4 +1,10 @@
-import { EventPortError, redactSecrets } from '@eventport/core';
+import {
+  ConfigError,
+  EventPortError,
+  InvalidEventError,
+  KNOWN_ADAPTERS,
+  redactSecrets,
+} from '@eventport/core';
 import '@eventport/memory';
 import { UsageError } from './args.js';
 import type { DiscoverOptions } from './adapters.js';
@@ -40,9 +46,28 @@ Commands:
   report <report.json>... [--out FILE]           merge conformance reports into one matrix
 
 Options: --help (any command), --verbose (stack traces), --version.
-URLs: memory://[name], kafka://host:9092, sqs://…, pubsub://project, eventhubs://…, eventgrid://…
+URLs: memory://[name], kafka://host:9092, sqs://queue?region=R[&endpoint=URL]
 memory:// is an in-process broker: separate eventport commands do not share it.
 `;
+
+/** Example URLs of adapters that exist beyond the ones above, shown only when installed. */
+const MORE_URLS: Readonly<Record<string, string>> = {
+  pubsub: 'pubsub://project[?emulatorHost=127.0.0.1:8085]',
+  eventhubs: 'eventhubs://namespace-host/hub',
+  eventgrid: 'eventgrid://host/topic?key=…',
+};
+
+/** The help text: the URL list names only adapters that are installed here. */
+export async function helpText(isInstalled: (scheme: string) => Promise<boolean>): Promise<string> {
+  const extra: string[] = [];
+  for (const [scheme, example] of Object.entries(MORE_URLS))
+    if (await isInstalled(scheme)) extra.push(example);
+  if (extra.length === 0) return HELP;
+  return HELP.replace(
+    '\nmemory:// is an in-process',
+    `\n      ${extra.join(', ')}\nmemory:// is an in-process`,
+  );
+}
 
 /**
  * Runs the CLI and returns its exit code: 0 success, 1 a failure (a claim, a
@@ -62,7 +87,7 @@ export async function main(
         'missing command (capabilities, conformance, produce, consume, doctor, report); see "eventport --help"',
       );
     if (command === '--help' || command === '-h' || command === 'help') {
-      io.stdout.write(HELP);
+      io.stdout.write(await helpText(adapterInstalled));
       return 0;
     }
     if (command === '--version' || command === '-v') {
@@ -81,7 +106,30 @@ export async function main(
     println(io.stderr, `eventport: ${oneLine(err)}`);
     if (verbose && err instanceof Error && err.stack !== undefined)
       println(io.stderr, redactSecrets(err.stack));
-    return err instanceof UsageError ? 2 : 1;
+    return isBadInput(err) ? 2 : 1;
+  }
+}
+
+/**
+ * Bad input (exit 2): a usage error, an event the arguments make invalid (`--type ''`,
+ * `--ext Bad-Name=1`), or a topic or group name the arguments got wrong. A broker's refusal or an
+ * adapter's configuration error is a failure (exit 1).
+ */
+function isBadInput(err: unknown): boolean {
+  if (err instanceof UsageError || err instanceof InvalidEventError) return true;
+  return err instanceof ConfigError && ARGUMENT_OPTIONS.has(err.option);
+}
+
+const ARGUMENT_OPTIONS = new Set(['topic', 'group']);
+
+async function adapterInstalled(scheme: string): Promise<boolean> {
+  const pkg = KNOWN_ADAPTERS[scheme];
+  if (pkg === undefined) return false;
+  try {
+    await import(pkg);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -88,6 +88,13 @@ describe.each([
   ],
   ['an adapter that is not installed', ['capabilities', '--broker', 'kafka'], /install @eventport\/kafka/],
   ['report without files', ['report'], /missing <report.json>/],
+  ['an invalid topic name', ['produce', 'memory://', 'bad topic!'], /topic: "bad topic!" may only contain/],
+  [
+    'an invalid extension name',
+    ['produce', 'memory://', 'orders', '--ext', 'Bad-Name=1'],
+    /extensions\.Bad-Name/,
+  ],
+  ['an empty type', ['produce', 'memory://', 'orders', '--type', ''], /type: must not be empty/],
   ['report of a missing file', ['report', 'missing.json'], /missing.json: cannot read it \(ENOENT\)/],
 ])('%s', (_name, argv, message) => {
   it('exits 2 with one line on stderr', async () => {
@@ -156,5 +163,17 @@ describe('broker errors exit 1 with one line', () => {
     expect(lines(r.err).length).toBeGreaterThan(1);
     expect(r.err).toMatch(/^eventport: cannot connect/);
     expect(r.err).toMatch(/\n\s+at /);
+  });
+});
+
+describe('help', () => {
+  it('lists only URLs of adapters that are installed', async () => {
+    const r = await run('--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/memory:\/\//);
+    expect(r.out).toMatch(/kafka:\/\//);
+    // No Event Hubs or Event Grid adapter exists yet: help must not offer their URLs.
+    expect(r.out).not.toMatch(/eventhubs:\/\//);
+    expect(r.out).not.toMatch(/eventgrid:\/\//);
   });
 });

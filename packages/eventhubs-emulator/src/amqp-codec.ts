@@ -25,6 +25,18 @@ export const OFFSET = 'x-opt-offset';
 export const ENQUEUED_TIME = 'x-opt-enqueued-time';
 export const PARTITION_KEY = 'x-opt-partition-key';
 const BROKER_KEYS = new Set([SEQUENCE_NUMBER, OFFSET, ENQUEUED_TIME, PARTITION_KEY]);
+/** Annotations of idempotent publishing (see idempotence.ts). */
+const PRODUCER_ID = 'com.microsoft:producer-id';
+const PRODUCER_EPOCH = 'com.microsoft:producer-epoch';
+const PRODUCER_SEQUENCE = 'com.microsoft:producer-sequence-number';
+const PRODUCER_KEYS = new Set([PRODUCER_ID, PRODUCER_EPOCH, PRODUCER_SEQUENCE]);
+
+/** The idempotent-publishing annotations of a transfer (its first event's numbers). */
+export interface ProducerAnnotations {
+  readonly producerId: number;
+  readonly epoch: number;
+  readonly sequence: number;
+}
 
 /** One event as the client encoded it, split where the broker inserts its annotations. */
 export interface ParsedEvent {
@@ -40,6 +52,8 @@ export interface ParsedEvent {
   readonly partitionKey: string | undefined;
   /** Encoded size as received (what the client's size checks counted). */
   readonly size: number;
+  /** Idempotent-publishing annotations, if the client set them. */
+  readonly producer: ProducerAnnotations | undefined;
 }
 
 interface SectionSpan {
@@ -107,20 +121,32 @@ function sections(bytes: Buffer): SectionSpan[] {
 function annotationEntries(
   bytes: Buffer,
   span: SectionSpan,
-): { entries: Buffer[]; count: number; partitionKey?: string } {
+): { entries: Buffer[]; count: number; partitionKey?: string; producer?: ProducerAnnotations } {
   const reader = new Reader(bytes);
   reader.position = span.entriesStart ?? span.end;
   const entries: Buffer[] = [];
   let partitionKey: string | undefined;
+  const producer: Record<string, number> = {};
   const pairs = (span.count ?? 0) / 2;
   for (let i = 0; i < pairs; i++) {
     const entryStart = reader.position;
     const key = String((reader.read() as { value: unknown }).value);
     const value = (reader.read() as { value: unknown }).value;
     if (key === PARTITION_KEY && typeof value === 'string') partitionKey = value;
+    if (PRODUCER_KEYS.has(key) && value !== null && value !== undefined) producer[key] = Number(value);
     if (!BROKER_KEYS.has(key)) entries.push(bytes.subarray(entryStart, reader.position));
   }
-  return { entries, count: entries.length * 2, partitionKey };
+  const producerId = producer[PRODUCER_ID];
+  const sequence = producer[PRODUCER_SEQUENCE];
+  return {
+    entries,
+    count: entries.length * 2,
+    partitionKey,
+    producer:
+      producerId !== undefined && sequence !== undefined
+        ? { producerId, epoch: producer[PRODUCER_EPOCH] ?? 0, sequence }
+        : undefined,
+  };
 }
 
 /** Parses one event (an inner message of a batch, or a plain format-0 message). */
@@ -129,6 +155,7 @@ export function parseEvent(bytes: Buffer): ParsedEvent {
   let entries: Buffer[] = [];
   let count = 0;
   let partitionKey: string | undefined;
+  let producer: ProducerAnnotations | undefined;
   let restStart = 0;
   for (const span of sections(bytes)) {
     if (span.code === HEADER) {
@@ -137,7 +164,7 @@ export function parseEvent(bytes: Buffer): ParsedEvent {
     } else if (span.code === DELIVERY_ANNOTATIONS) {
       restStart = span.end; // delivery annotations are for one hop only: dropped
     } else if (span.code === MESSAGE_ANNOTATIONS) {
-      ({ entries, count, partitionKey } = annotationEntries(bytes, span));
+      ({ entries, count, partitionKey, producer } = annotationEntries(bytes, span));
       restStart = span.end;
     } else break;
   }
@@ -148,6 +175,7 @@ export function parseEvent(bytes: Buffer): ParsedEvent {
     rest: bytes.subarray(restStart),
     partitionKey,
     size: bytes.length,
+    producer,
   };
 }
 
@@ -155,6 +183,8 @@ export function parseEvent(bytes: Buffer): ParsedEvent {
 export interface ParsedSend {
   readonly events: ParsedEvent[];
   readonly partitionKey: string | undefined;
+  /** Set when an idempotent producer sent the transfer. */
+  readonly producer: ProducerAnnotations | undefined;
 }
 
 /**
@@ -165,16 +195,21 @@ export interface ParsedSend {
 export function parseSend(bytes: Buffer, format: number): ParsedSend {
   if (format !== 0x80013700) {
     const event = parseEvent(bytes);
-    return { events: [event], partitionKey: event.partitionKey };
+    return { events: [event], partitionKey: event.partitionKey, producer: event.producer };
   }
   const spans = sections(bytes);
   let partitionKey: string | undefined;
+  let producer: ProducerAnnotations | undefined;
   const events: ParsedEvent[] = [];
   for (const span of spans) {
-    if (span.code === MESSAGE_ANNOTATIONS) partitionKey = annotationEntries(bytes, span).partitionKey;
+    if (span.code === MESSAGE_ANNOTATIONS) ({ partitionKey, producer } = annotationEntries(bytes, span));
     else if (span.code === DATA && span.data) events.push(parseEvent(span.data));
   }
-  return { events, partitionKey: partitionKey ?? events[0]?.partitionKey };
+  return {
+    events,
+    partitionKey: partitionKey ?? events[0]?.partitionKey,
+    producer: producer ?? events[0]?.producer,
+  };
 }
 
 /** The broker annotations written on every stored event. */

@@ -4,6 +4,7 @@
  * and enqueued times that never decrease.
  */
 import { encodeDelivered, type ParsedEvent } from './amqp-codec.js';
+import { IdempotentProducers } from './idempotence.js';
 import type { PartitionLog, StoredEvent } from './persistence.js';
 import type { StartPosition } from './selector.js';
 
@@ -17,6 +18,8 @@ export class Partition {
   private droppedSinceRewrite = 0;
   private lastEnqueuedMs = 0;
   private readonly listeners = new Set<() => void>();
+  /** Idempotent producers publishing to this partition. */
+  readonly producers = new IdempotentProducers();
 
   constructor(
     readonly id: string,

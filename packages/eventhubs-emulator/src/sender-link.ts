@@ -6,7 +6,8 @@
  * batch envelope or its first event) picks the partition by {@link partitionForKey}; events
  * without key go round-robin, one whole transfer per partition so a batch stays together.
  * A transfer larger than `maxMessageSize` is rejected with `amqp:link:message-size-exceeded`
- * (the client's MessageTooLargeError) and nothing of it is stored.
+ * (the client's MessageTooLargeError) and nothing of it is stored. On an idempotent producer's
+ * link a retried transfer is accepted without being stored again (see idempotence.ts).
  */
 import rhea from 'rhea';
 import type { Delivery, Message } from 'rhea';
@@ -20,6 +21,8 @@ export class HubSenderLink {
     private readonly hub: Hub,
     private readonly partition: Partition | undefined,
     private readonly maxMessageSize: number,
+    /** Set for an idempotent producer's link (always a partition link). */
+    private readonly idempotent = false,
   ) {}
 
   /** Stores the events of one transfer and settles it. */
@@ -44,6 +47,24 @@ export class HubSenderLink {
       return;
     }
     const target = this.place(parsed.partitionKey);
+    const producer = parsed.producer;
+    if (this.idempotent) {
+      if (!producer) {
+        delivery.reject({
+          condition: 'amqp:invalid-field',
+          description: 'an idempotent producer must annotate its transfers',
+        });
+        return;
+      }
+      const verdict = target.producers.admit(
+        producer.producerId,
+        producer.epoch,
+        producer.sequence,
+        parsed.events.length,
+      );
+      if (verdict === 'duplicate') return void delivery.accept(); // a retry of a stored transfer
+      if (verdict !== 'store') return void delivery.reject(verdict);
+    }
     try {
       target.append(parsed.events, parsed.partitionKey);
     } catch (err) {
@@ -53,6 +74,12 @@ export class HubSenderLink {
       });
       return;
     }
+    if (this.idempotent && producer)
+      target.producers.commit(
+        producer.producerId,
+        producer.epoch,
+        producer.sequence + parsed.events.length - 1,
+      );
     delivery.accept();
   }
 

@@ -1,6 +1,8 @@
 /** Test helpers: an in-process emulator on an ephemeral port and bounded receives with the real client. */
 import {
+  EventHubBufferedProducerClient,
   EventHubConsumerClient,
+  type EventHubBufferedProducerClientOptions,
   type EventPosition,
   type ReceivedEventData,
   type Subscription,
@@ -65,4 +67,21 @@ export async function until(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * A buffered producer that leaves no timer behind: @azure/event-hubs 6.0.4 polls partition ids
+ * every 10 s with a delay that `close()` does not cancel, which would keep jest's worker alive for
+ * up to 10 s after the tests. A 100 ms poll interval (the client's own field) bounds that.
+ */
+export function bufferedProducer(
+  connectionString: string,
+  options: Omit<EventHubBufferedProducerClientOptions, 'onSendEventsErrorHandler'>,
+): EventHubBufferedProducerClient & { sendErrors: Error[] } {
+  const sendErrors: Error[] = [];
+  const client = new EventHubBufferedProducerClient(connectionString, {
+    ...options,
+    onSendEventsErrorHandler: (ctx) => void sendErrors.push(ctx.error),
+  });
+  return Object.assign(client, { _backgroundManagementInterval: 100, sendErrors });
 }

@@ -7,12 +7,14 @@
  *   2. EVENTPORT_BROKER_RUNTIME=testcontainers     → containers (fails if no Docker engine answers);
  *      EVENTPORT_BROKER_RUNTIME=auto               → containers if a Docker engine answers, else local;
  *   3. otherwise (default, `local`)                → local processes.
+ *   A service whose spec says `localOnly` (no container image exists) skips step 2.
  */
 import type { Logger } from '../log.js';
 import type { BrokerRuntime, RuntimeKind, ServiceName } from '../types.js';
 import { dockerEngineAnswers } from './docker.js';
 import { ExternalRuntime, externalEndpoint } from './external.js';
 import { LocalRuntime } from './local.js';
+import { SERVICES } from '../services/index.js';
 import { TestcontainersRuntime } from './testcontainers.js';
 
 export type RuntimePreference = 'local' | 'testcontainers' | 'auto';
@@ -76,7 +78,11 @@ export class Runtimes {
   private async choose(service: ServiceName): Promise<BrokerRuntime> {
     const kind =
       recordedKind(service, process.env) ??
-      (externalEndpoint(service) ? 'external' : await this.preferredKind());
+      (externalEndpoint(service)
+        ? 'external'
+        : SERVICES[service].localOnly
+          ? 'local'
+          : await this.preferredKind());
     if (kind === 'external') return this.external;
     if (kind === 'testcontainers') return (this.containers ??= new TestcontainersRuntime());
     return this.local;

@@ -5,8 +5,8 @@
  * (`dist/cli.js`); builds it with `tsc --build` when it is missing. Dead-lettered events go to
  * the service's run folder.
  *
- * No container image exists: under the testcontainers runtime set
- * EVENTPORT_BROKER_RUNTIMES=eventgrid=local (docker-compose.yml runs the same CLI in a node image).
+ * No container image exists: it always runs as a local process (`localOnly`), whatever
+ * EVENTPORT_BROKER_RUNTIME says; docker-compose.yml runs the same CLI in a node image.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -75,8 +75,9 @@ export const eventgrid: ServiceSpec = {
   processMarker: 'eventgrid-emulator',
   startTimeoutMs: 30_000,
   stopGraceMs: 5_000,
+  localOnly: true,
   container: {
-    // No published image: this node image only says so (see the module comment).
+    // Never started (localOnly); kept because every spec names one. It only says why.
     image: 'node:20-alpine',
     ports: [PORT],
     command: [

@@ -40,6 +40,8 @@ export interface ServiceSpec {
   /** How long a graceful stop may take before SIGKILL. */
   readonly stopGraceMs: number;
   readonly container: ContainerSpec;
+  /** No container image exists: the local runtime serves it whatever EVENTPORT_BROKER_RUNTIME says. */
+  readonly localOnly?: boolean;
   /** Environment variables that point clients at `endpoint`. */
   env(endpoint: string): ServiceEnv;
   /** Resolves true once the service answers a real request of its protocol. */

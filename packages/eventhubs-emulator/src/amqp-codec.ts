@@ -276,3 +276,47 @@ export function encodeDelivered(event: ParsedEvent, broker: BrokerAnnotations): 
   head.writeUInt32BE(count, 8);
   return Buffer.concat([event.header, head, entries, event.rest]);
 }
+
+/** The partition's newest event, as sent to receivers that asked for runtime metrics. */
+export interface RuntimeMetrics {
+  readonly lastSequenceNumber: number;
+  readonly lastOffset: number;
+  readonly lastEnqueuedMs: number;
+  readonly retrievedMs: number;
+}
+
+const SYM_LAST_SEQ = symbol('last_enqueued_sequence_number');
+const SYM_LAST_OFFSET = symbol('last_enqueued_offset');
+const SYM_LAST_TIME = symbol('last_enqueued_time_utc');
+const SYM_RETRIEVED = symbol('runtime_info_retrieval_time_utc');
+
+/**
+ * A stored event with a delivery-annotations section (after its header, before its message
+ * annotations) carrying the partition's runtime metrics, for receivers that desire
+ * `com.microsoft:enable-receiver-runtime-metric`.
+ */
+export function withRuntimeMetrics(stored: Buffer, metrics: RuntimeMetrics): Buffer {
+  let headerEnd = 0;
+  if (stored[0] === 0x00 && stored[1] === 0x53 && stored[2] === HEADER) {
+    const reader = new Reader(stored);
+    reader.read();
+    headerEnd = reader.position;
+  }
+  const entries = Buffer.concat([
+    SYM_LAST_SEQ,
+    long(0x81, metrics.lastSequenceNumber),
+    SYM_LAST_OFFSET,
+    str(String(metrics.lastOffset)),
+    SYM_LAST_TIME,
+    long(0x83, metrics.lastEnqueuedMs),
+    SYM_RETRIEVED,
+    long(0x83, metrics.retrievedMs),
+  ]);
+  const head = Buffer.alloc(12);
+  head[1] = 0x53;
+  head[2] = DELIVERY_ANNOTATIONS;
+  head[3] = 0xd1;
+  head.writeUInt32BE(entries.length + 4, 4);
+  head.writeUInt32BE(8, 8);
+  return Buffer.concat([stored.subarray(0, headerEnd), head, entries, stored.subarray(headerEnd)]);
+}

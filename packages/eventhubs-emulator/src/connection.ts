@@ -21,6 +21,9 @@ import {
 
 type Node = 'cbs' | 'management';
 
+/** A receiver capability: runtime metrics in every delivery's delivery annotations. */
+const RUNTIME_METRICS = 'com.microsoft:enable-receiver-runtime-metric';
+
 /** AMQP link property carrying the reader's owner level. */
 const EPOCH = 'com.microsoft:epoch';
 
@@ -82,7 +85,15 @@ export class ConnectionHandler {
     }
     const epochRaw = (sender.properties as Record<string, unknown> | undefined)?.[EPOCH];
     const epoch = epochRaw === undefined || epochRaw === null ? undefined : Number(epochRaw);
-    const reader = new PartitionReaderLink(sender, partition, group.readersOf(partition.id), position, epoch);
+    const metrics = capabilities(sender.desired_capabilities).includes(RUNTIME_METRICS);
+    const reader = new PartitionReaderLink(
+      sender,
+      partition,
+      group.readersOf(partition.id),
+      position,
+      epoch,
+      metrics,
+    );
     const refusal = reader.start();
     if (refusal) return refuse(refusal);
     this.readers.set(sender, reader);

@@ -3,8 +3,11 @@
  * delivers the partition's events from the start position of its selector filter, as far as
  * the credit the client granted allows, and follows new events as they arrive. Deliveries are
  * pre-settled (the client never settles Event Hubs deliveries; progress is its checkpoint).
+ * A link that desires `com.microsoft:enable-receiver-runtime-metric` gets the partition's
+ * last enqueued sequence number, offset and time in each delivery's delivery annotations.
  */
 import type { Sender } from 'rhea';
+import { withRuntimeMetrics } from './amqp-codec.js';
 import type { Partition } from './partition.js';
 import type { PartitionReader, PartitionReaders, Refusal } from './readers.js';
 import type { StartPosition } from './selector.js';
@@ -20,6 +23,8 @@ export class PartitionReaderLink implements PartitionReader {
     private readonly readers: PartitionReaders,
     position: StartPosition,
     readonly epoch: number | undefined,
+    /** Add the partition's runtime metrics to every delivery (the client's trackLastEnqueuedEventProperties). */
+    private readonly runtimeMetrics = false,
   ) {
     this.cursor = partition.startOf(position);
   }
@@ -45,7 +50,15 @@ export class PartitionReaderLink implements PartitionReader {
       if (this.cursor < begin) this.cursor = begin; // retention dropped what the reader had not read
       const event = this.partition.get(this.cursor);
       if (!event) break;
-      sender.send(event.bytes, undefined, 0);
+      const bytes = this.runtimeMetrics
+        ? withRuntimeMetrics(event.bytes, {
+            lastSequenceNumber: this.partition.lastSequenceNumber,
+            lastOffset: this.partition.lastOffset,
+            lastEnqueuedMs: this.partition.lastEnqueuedTimeMs,
+            retrievedMs: Date.now(),
+          })
+        : event.bytes;
+      sender.send(bytes, undefined, 0);
       this.cursor++;
     }
   }

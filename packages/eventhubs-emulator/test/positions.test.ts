@@ -122,3 +122,28 @@ test('body types and application property types round-trip', async () => {
     'x-opt-offset': events[4]!.offset,
   });
 });
+
+test('trackLastEnqueuedEventProperties: every batch tells the partition end', async () => {
+  const before = await producer.getPartitionProperties('0');
+  let seen: { sequenceNumber?: number; offset?: string; enqueuedOn?: Date; retrievedOn?: Date } | undefined;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no batch within 10 s')), 10_000);
+    const subscription = consumer.subscribe(
+      '0',
+      {
+        processEvents: async (events, context) => {
+          if (events.length === 0) return;
+          seen = { ...context.lastEnqueuedEventProperties };
+          clearTimeout(timer);
+          void subscription.close().then(resolve, reject);
+        },
+        processError: async (err) => reject(err),
+      },
+      { startPosition: earliestEventPosition, maxBatchSize: 1, trackLastEnqueuedEventProperties: true },
+    );
+  });
+  expect(seen?.sequenceNumber).toBe(before.lastEnqueuedSequenceNumber);
+  expect(String(seen?.offset)).toBe(String(before.lastEnqueuedOffset));
+  expect(seen?.enqueuedOn?.getTime()).toBe(before.lastEnqueuedOnUtc.getTime());
+  expect(Math.abs((seen?.retrievedOn?.getTime() ?? 0) - Date.now())).toBeLessThan(10_000);
+});

@@ -2,7 +2,6 @@
  * One client connection: its authorization grants, its `$cbs` / `$management` reply links, and
  * the hub links it opened. The server forwards rhea's events for the connection here.
  */
-import rhea from 'rhea';
 import type { Delivery, EventContext, Message, Receiver, Sender } from 'rhea';
 import { notFound, parseAddress } from './address.js';
 import { ConnectionGrants, handlePutToken, replyMessage, type Reply } from './cbs.js';
@@ -12,12 +11,7 @@ import type { Namespace } from './namespace.js';
 import { PartitionReaderLink } from './receiver-link.js';
 import { parseSelector, selectorFromFilter } from './selector.js';
 import { HubSenderLink } from './sender-link.js';
-import {
-  CAPABILITY as IDEMPOTENT,
-  EPOCH as PRODUCER_EPOCH,
-  PRODUCER_ID,
-  PRODUCER_SEQUENCE,
-} from './idempotence.js';
+import { CAPABILITY as IDEMPOTENT, negotiateProducer } from './idempotence.js';
 
 type Node = 'cbs' | 'management';
 
@@ -132,26 +126,8 @@ export class ConnectionHandler {
       });
     const idempotent = capabilities(receiver.desired_capabilities).includes(IDEMPOTENT);
     if (idempotent) {
-      if (!partition)
-        return void receiver.close({
-          condition: 'amqp:not-allowed',
-          description: 'An idempotent producer must publish to a partition.',
-        });
-      const props = (receiver.properties ?? {}) as Record<string, unknown>;
-      const num = (v: unknown) => (v === undefined || v === null ? undefined : Number(v));
-      const state = partition.producers.attach({
-        producerId: num(props[PRODUCER_ID]),
-        epoch: num(props[PRODUCER_EPOCH]),
-        lastSequence: num(props[PRODUCER_SEQUENCE]),
-      });
-      if ('condition' in state) return void receiver.close(state);
-      const attach = (receiver as unknown as { local: { attach: Record<string, unknown> } }).local.attach;
-      attach.offered_capabilities = IDEMPOTENT;
-      attach.properties = {
-        [PRODUCER_EPOCH]: rhea.types.wrap_short(state.epoch),
-        [PRODUCER_ID]: rhea.types.wrap_long(state.producerId),
-        [PRODUCER_SEQUENCE]: rhea.types.wrap_int(state.lastSequence),
-      };
+      const refusal = negotiateProducer(receiver, partition);
+      if (refusal) return void receiver.close(refusal);
     }
     this.hubSenders.set(receiver, new HubSenderLink(hub, partition, this.options.maxMessageSize, idempotent));
   }

@@ -12,6 +12,9 @@
  * refused with `com.microsoft:producer-epoch-stolen`. The state lives in memory only: after a
  * restart every producer starts fresh.
  */
+import rhea from 'rhea';
+import type { Receiver } from 'rhea';
+import type { Partition } from './partition.js';
 import type { Refusal } from './readers.js';
 
 export const CAPABILITY = 'com.microsoft:idempotent-producer';
@@ -72,4 +75,33 @@ export class IdempotentProducers {
   commit(producerId: number, epoch: number, lastSequence: number): void {
     this.producers.set(producerId, { epoch, lastSequence });
   }
+}
+
+/**
+ * Answers an idempotent producer's attach on `receiver` (our end of its sender link): assigns or
+ * confirms producer id, epoch and last sequence number and returns them in the attach's link
+ * properties, offering the capability. Returns the refusal when the link must be closed.
+ */
+export function negotiateProducer(receiver: Receiver, partition: Partition | undefined): Refusal | undefined {
+  if (!partition)
+    return {
+      condition: 'amqp:not-allowed',
+      description: 'An idempotent producer must publish to a partition.',
+    };
+  const props = (receiver.properties ?? {}) as Record<string, unknown>;
+  const num = (v: unknown) => (v === undefined || v === null ? undefined : Number(v));
+  const state = partition.producers.attach({
+    producerId: num(props[PRODUCER_ID]),
+    epoch: num(props[EPOCH]),
+    lastSequence: num(props[PRODUCER_SEQUENCE]),
+  });
+  if ('condition' in state) return state;
+  const attach = (receiver as unknown as { local: { attach: Record<string, unknown> } }).local.attach;
+  attach.offered_capabilities = CAPABILITY;
+  attach.properties = {
+    [EPOCH]: rhea.types.wrap_short(state.epoch),
+    [PRODUCER_ID]: rhea.types.wrap_long(state.producerId),
+    [PRODUCER_SEQUENCE]: rhea.types.wrap_int(state.lastSequence),
+  };
+  return undefined;
 }

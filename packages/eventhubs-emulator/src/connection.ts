@@ -172,6 +172,8 @@ export class ConnectionHandler {
         this.readers.delete(sender);
       }
     }
+    for (const receiver of this.hubSenders.keys())
+      if (session === undefined || receiver.session === session) this.hubSenders.delete(receiver);
   }
 }
 

@@ -34,15 +34,26 @@ export class AmqpServer {
   /** Starts listening; resolves with the bound port. */
   async listen(): Promise<number> {
     const container = rhea.create_container({ id: 'eventhubs-emulator' });
-    container.on('sender_open', (c: EventContext) => this.handler(c).onSenderOpen(c.sender!));
-    container.on('receiver_open', (c: EventContext) => this.handler(c).onReceiverOpen(c.receiver!));
-    container.on('message', (c: EventContext) =>
-      this.handler(c).onMessage(c.receiver!, c.message as never, c.delivery!),
-    );
-    container.on('sendable', (c: EventContext) => this.handler(c).onSendable(c.sender!));
-    container.on('sender_close', (c: EventContext) => this.handler(c).onLinkClosed(c));
-    container.on('receiver_close', (c: EventContext) => this.handler(c).onLinkClosed(c));
-    container.on('session_close', (c: EventContext) => this.handler(c).onClosed(c.session));
+    const on = (event: string, handle: (c: EventContext, h: ConnectionHandler) => void) =>
+      container.on(event, (c: EventContext) => {
+        try {
+          handle(c, this.handler(c));
+        } catch (err) {
+          // a bug must not take the whole emulator down: drop the one connection, log why
+          this.options.log(`${event}: ${(err as Error)?.stack ?? String(err)}`);
+          c.connection.close({
+            condition: 'amqp:internal-error',
+            description: String((err as Error)?.message ?? err),
+          });
+        }
+      });
+    on('sender_open', (c, h) => h.onSenderOpen(c.sender!));
+    on('receiver_open', (c, h) => h.onReceiverOpen(c.receiver!));
+    on('message', (c, h) => h.onMessage(c.receiver!, c.message as never, c.delivery!));
+    on('sendable', (c, h) => h.onSendable(c.sender!));
+    on('sender_close', (c, h) => h.onLinkClosed(c));
+    on('receiver_close', (c, h) => h.onLinkClosed(c));
+    on('session_close', (c, h) => h.onClosed(c.session));
     container.on('connection_close', (c: EventContext) => this.forget(c.connection));
     container.on('disconnected', (c: EventContext) => this.forget(c.connection));
     container.on('error', (err: unknown) =>

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { intOption as int, boolOption as bool } from '@eventport/core/driver';
 import type { ConnectionOptions } from 'node:tls';
 import { ConfigError } from '@eventport/core/driver';
@@ -23,6 +24,11 @@ export interface KafkaOptions {
   clientId?: string;
   /** TLS: `true`, or Node TLS options (CA, client certificate, …). Default off. */
   ssl?: boolean | ConnectionOptions;
+  /**
+   * The CA certificate(s) to trust instead of the system's, as PEM text or the path of a PEM file
+   * (in a URL: `sslCa=/path/ca.pem`). Implies TLS; the same as `ssl: { ca }`.
+   */
+  sslCa?: string;
   /** SASL authentication: PLAIN or SCRAM-SHA-256/512 (use with `ssl`). */
   sasl?: SaslOptions;
   /** Create missing topics on first use (default true). Off: a missing topic is a TopicNotFoundError. */
@@ -91,6 +97,7 @@ const KNOWN = [
   'clientId',
   'ssl',
   'tls',
+  'sslCa',
   'sasl',
   'username',
   'autoCreateTopics',
@@ -154,7 +161,11 @@ export function parseKafkaConfig(
   return Object.freeze({
     brokers,
     clientId,
-    ssl: parseSsl(options.ssl ?? options.tls),
+    ssl: withCa(
+      parseSsl(options.ssl ?? options.tls),
+      options.sslCa,
+      (options.ssl ?? options.tls) !== undefined,
+    ),
     sasl: parseSasl(url, options),
     autoCreateTopics: bool(options.autoCreateTopics, true, 'autoCreateTopics'),
     partitions: int(options.partitions, 4, 'partitions', 1, 100_000),
@@ -224,6 +235,35 @@ function parseSsl(v: unknown): boolean | ConnectionOptions {
   if (v === false || v === 'false' || v === '0') return false;
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as ConnectionOptions;
   throw new ConfigError('ssl', 'must be true, false or Node TLS options');
+}
+
+/** Adds `sslCa` (PEM text, or a PEM file read now) to the TLS options: TLS on, trusting that CA only. */
+function withCa(
+  ssl: boolean | ConnectionOptions,
+  v: unknown,
+  sslGiven: boolean,
+): boolean | ConnectionOptions {
+  if (v === undefined) return ssl;
+  if (ssl === false && sslGiven) throw new ConfigError('sslCa', 'TLS is switched off (ssl=false)');
+  if (typeof v !== 'string' || v.trim() === '')
+    throw new ConfigError('sslCa', 'must be PEM text or the path of a PEM file');
+  let pem = v;
+  if (!v.includes('-----BEGIN')) {
+    try {
+      pem = fs.readFileSync(v, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new ConfigError('sslCa', `cannot read the CA file "${v}" (${code})`);
+    }
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new ConfigError('sslCa', 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
+  if (typeof ssl === 'object') {
+    if (ssl.ca !== undefined)
+      throw new ConfigError('sslCa', 'give the CA either in sslCa or in ssl.ca, not both');
+    return { ...ssl, ca: pem };
+  }
+  return { ca: pem };
 }
 
 function parseSasl(

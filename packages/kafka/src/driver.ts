@@ -3,6 +3,7 @@ import kafkajs from 'kafkajs';
 import type { Admin, Kafka, LogEntry, Producer, SASLOptions } from 'kafkajs';
 import {
   ClosedError,
+  EventPortError,
   TopicNotFoundError,
   type CapabilityReport,
   type Driver,
@@ -16,7 +17,7 @@ import {
 import { consoleLogger, type Logger } from '@eventport/core';
 import { kafkaCapabilities } from './capabilities.js';
 import { describeConfig, parseKafkaConfig, type KafkaConfig } from './config.js';
-import { mapKafkaError, protocolType } from './errors.js';
+import { mapKafkaError, protocolType, rootCause } from './errors.js';
 import { eventPortPartitioner } from './partitioner.js';
 import { KafkaReceiver } from './receiver.js';
 import { KafkaSender } from './sender.js';
@@ -256,9 +257,29 @@ async function connectClient<T extends { connect(): Promise<void> }>(client: T, 
   try {
     await client.connect();
   } catch (err) {
-    throw mapKafkaError(err, what);
+    throw tlsRejection(err, what) ?? mapKafkaError(err, what);
   }
   return client;
+}
+
+/** Node's codes for a broker certificate that failed verification (untrusted CA, wrong host, expired). */
+const TLS_VERIFY_CODES =
+  /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_(HAS_EXPIRED|NOT_YET_VALID|UNTRUSTED|REJECTED|REVOKED|SIGNATURE_FAILURE|CHAIN_TOO_LONG)|INVALID_CA|HOSTNAME_MISMATCH)$/;
+
+/**
+ * A TLS handshake that failed because the broker's certificate was not trusted: an AUTHENTICATION
+ * error that is not retryable (kafkajs reports it as a retriable connection error, but only a
+ * configuration change helps: trust the broker's CA with `sslCa` or `ssl.ca`).
+ */
+function tlsRejection(err: unknown, what: string): EventPortError | undefined {
+  const root = rootCause(err);
+  const code = root.code;
+  if (typeof code !== 'string' || !TLS_VERIFY_CODES.test(code)) return undefined;
+  return new EventPortError(
+    'AUTHENTICATION',
+    `kafka: ${what} failed: the broker's TLS certificate was rejected (${code}: ${root.message ?? ''}); trust its CA with the sslCa option or ssl.ca`,
+    { retryable: false, cause: err },
+  );
 }
 
 function isAlreadyExists(err: unknown): boolean {
@@ -275,9 +296,9 @@ function isAlreadyExists(err: unknown): boolean {
 export const kafkaDriverFactory: DriverFactory = {
   scheme: 'kafka',
   packageName: '@eventport/kafka',
-  create: (url, options) => {
+  create: (url, options, context) => {
     const { logger, ...rest } = options as { logger?: Logger } & Record<string, unknown>;
-    return new KafkaDriver(parseKafkaConfig(url, rest), isLogger(logger) ? logger : undefined);
+    return new KafkaDriver(parseKafkaConfig(url, rest), isLogger(logger) ? logger : context?.logger);
   },
 };
 

@@ -1,6 +1,7 @@
 import {
   BrokerUnavailableError,
   EventPortError,
+  errorFromCode,
   TopicNotFoundError,
   type ErrorCode,
 } from '@eventport/core/driver';
@@ -146,7 +147,7 @@ export function mapKafkaError(err: unknown, what: string, topic?: string): Event
   const detail = root.message ?? (err instanceof Error ? err.message : String(err));
   const msg = `kafka: ${what} failed: ${type !== undefined && !detail.includes(type) ? `${type}: ` : ''}${detail}`;
   const make = (code: ErrorCode, retryable: boolean): EventPortError =>
-    new EventPortError(code, msg, { retryable, cause: err });
+    errorFromCode(code, msg, { retryable, cause: err, topic });
 
   if (type !== undefined) {
     if (type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'INVALID_TOPIC_EXCEPTION') {

@@ -12,6 +12,7 @@ import type {
 import {
   BrokerUnavailableError,
   EventPortError,
+  withRetryable,
   createEvent,
   type DriverReceiver,
   type ReceivedMessage,
@@ -310,7 +311,7 @@ export class KafkaReceiver implements DriverReceiver {
     }
     if (!restart && !this.closed) {
       const mapped = mapKafkaError(error, `consuming "${this.topic}"`, this.topic);
-      this.failure = new EventPortError(mapped.code, mapped.message, { retryable: false, cause: error });
+      this.failure = withRetryable(mapped, false);
       this.wake();
     } else if (!this.closed) {
       this.deps.logger.warn('kafka consumer crashed; kafkajs restarts it and rejoins the group', {
@@ -720,7 +721,7 @@ export class KafkaReceiver implements DriverReceiver {
 
   private fail(err: unknown, why: string): void {
     const mapped = mapKafkaError(err, `exactly-once consumer of "${this.topic}": ${why}`, this.topic);
-    this.failure = new EventPortError(mapped.code, mapped.message, { retryable: false, cause: err });
+    this.failure = withRetryable(mapped, false);
     for (const p of [...this.staged.keys()]) this.dropStaged(p);
     this.wake();
   }

@@ -2,6 +2,7 @@ import {
   BrokerUnavailableError,
   ConfigError,
   EventPortError,
+  errorFromCode,
   TopicNotFoundError,
   type ErrorCode,
 } from '@eventport/core/driver';
@@ -205,5 +206,5 @@ function portable(
   retryable: boolean,
   options: { cause?: unknown } = {},
 ): EventPortError {
-  return new EventPortError(code, message, { retryable, ...options });
+  return errorFromCode(code, message, { retryable, ...options });
 }

@@ -207,7 +207,7 @@ function decodeCloudEvent(m: IncomingMessage, get: (name: string) => string | un
       throw new InvalidEventError('extensions', `${ATTR.ext} must be a JSON object`);
     }
     for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
-      if (name in ATTR && name !== 'ext' && name !== 'body') {
+      if (Object.hasOwn(ATTR, name) && name !== 'ext' && name !== 'body') {
         if (typeof value !== 'string')
           throw new InvalidEventError(name, `${ATTR.ext}.${name} must be a string`);
         core[name] = value;

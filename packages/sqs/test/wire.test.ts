@@ -186,6 +186,11 @@ describe('SQS wire format', () => {
     expect(unknownMode.undecodable).toMatch(/zip/);
   });
 
+  test('an extension named like an Object.prototype member (found by the property test) round-trips', () => {
+    const { sent, got } = roundTrip({ ...base, extensions: { constructor: 'c', tostring: 't' } });
+    expect(got).toEqual(sent);
+  });
+
   test('hostile attributes (wrong types, control characters, no MessageId) never throw', () => {
     const wire = encodeMessage(createEvent({ ...base, data: 1 }));
     const cases: IncomingMessage[] = [

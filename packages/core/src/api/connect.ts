@@ -1,5 +1,6 @@
 import type { Driver } from '../driver/types.js';
 import { ConfigError } from '../errors/errors.js';
+import { consoleLogger } from '../logging/logger.js';
 import { createDriver, type ConnectOptions } from '../registry/registry.js';
 import { loadTracing, NOOP_TRACING } from '../tracing/otel.js';
 import { Broker, type BrokerOptions } from './broker.js';
@@ -44,10 +45,11 @@ export async function connect(
   extras: ConnectExtras = {},
 ): Promise<Broker> {
   checkConnectExtras(extras);
-  const created = await createDriver(target ?? process.env.EVENTPORT_URL ?? 'memory://');
+  const logger = extras.logger ?? consoleLogger();
+  const created = await createDriver(target ?? process.env.EVENTPORT_URL ?? 'memory://', { logger });
   const driver = extras.wrapDriver !== undefined ? wrap(extras.wrapDriver, created) : created;
   const tracing = extras.tracing === false ? NOOP_TRACING : await loadTracing();
-  return new Broker(driver, tracing, extras);
+  return new Broker(driver, tracing, { ...extras, logger });
 }
 
 /** Applies the user's driver wrapper; a wrapper that throws or returns no driver is a ConfigError. */

@@ -4,6 +4,7 @@
  */
 export type {
   Driver,
+  DriverContext,
   DriverFactory,
   DriverReceipt,
   DriverReceiver,
@@ -17,6 +18,8 @@ export type {
   StartPosition,
   TopicOptions,
 } from './types.js';
+export type { Logger } from '../logging/logger.js';
+export { consoleLogger, silentLogger } from '../logging/logger.js';
 export { CapabilityReport } from '../guarantees/capability-report.js';
 export type { Capability, Guarantee, SupportLevel } from '../guarantees/vocabulary.js';
 export { registerDriver } from '../registry/registry.js';

@@ -1,5 +1,6 @@
 import type { Event } from '../event/types.js';
 import type { CapabilityReport } from '../guarantees/capability-report.js';
+import type { Logger } from '../logging/logger.js';
 
 /**
  * The driver SPI: what an adapter implements. Drivers stay thin — they move
@@ -28,7 +29,20 @@ export interface DriverFactory {
    * options object (or the URL's query parameters merged with explicit options).
    * Must validate everything and throw ConfigError before any network I/O it can avoid.
    */
-  create(url: URL | undefined, options: Readonly<Record<string, unknown>>): Promise<Driver> | Driver;
+  create(
+    url: URL | undefined,
+    options: Readonly<Record<string, unknown>>,
+    context?: DriverContext,
+  ): Promise<Driver> | Driver;
+}
+
+/** What `connect` hands every driver besides its options. */
+export interface DriverContext {
+  /**
+   * The logger the user gave `connect` (else EventPort's console logger): drivers send their
+   * own and their client library's log lines here, never to the console directly.
+   */
+  readonly logger: Logger;
 }
 
 export interface Driver {

@@ -70,16 +70,22 @@ export class InvalidEventError extends EventPortError {
   }
 }
 
-/** An event is larger than the broker accepts; raised before anything is sent. */
+/**
+ * An event is larger than the broker accepts. EventPort raises it before anything is sent; when
+ * the broker itself refuses an event as too large, the adapter raises it too (then `size` and
+ * `maxSize` are NaN and `eventId` empty unless the broker said, and the message is the broker's).
+ */
 export class EventTooLargeError extends EventPortError {
   constructor(
     readonly size: number,
     readonly maxSize: number,
     readonly eventId: string,
+    options: EventPortErrorOptions & { readonly message?: string } = {},
   ) {
     super(
       'EVENT_TOO_LARGE',
-      `event ${eventId} is ${size} bytes; the broker accepts at most ${maxSize} bytes`,
+      options.message ?? `event ${eventId} is ${size} bytes; the broker accepts at most ${maxSize} bytes`,
+      options,
     );
   }
 }
@@ -138,9 +144,9 @@ export class UnsupportedOperationError extends EventPortError {
 export class TopicNotFoundError extends EventPortError {
   constructor(
     readonly topic: string,
-    options: EventPortErrorOptions = {},
+    options: EventPortErrorOptions & { readonly message?: string } = {},
   ) {
-    super('TOPIC_NOT_FOUND', `topic "${topic}" does not exist`, options);
+    super('TOPIC_NOT_FOUND', options.message ?? `topic "${topic}" does not exist`, options);
   }
 }
 
@@ -195,4 +201,53 @@ function scrubCause(cause: unknown, depth = 0): unknown {
     } else if (key === 'cause') scrubCause(value, depth + 1);
   }
   return cause;
+}
+
+/**
+ * The error a user catches for `code`, whoever detected the problem: codes with a class of their
+ * own get that class (`EVENT_TOO_LARGE` → EventTooLargeError, `INVALID_EVENT` → InvalidEventError,
+ * `INVALID_CONFIG` → ConfigError, `TOPIC_NOT_FOUND` → TopicNotFoundError, `BROKER_UNAVAILABLE` →
+ * BrokerUnavailableError, `CLOSED` → ClosedError, `UNSUPPORTED_OPERATION` →
+ * UnsupportedOperationError), others the base class. Adapters' error mappers build every error
+ * through this (or the classes themselves), never `new EventPortError(code)` for such a code.
+ * `topic` names the topic for TOPIC_NOT_FOUND when known.
+ */
+export function errorFromCode(
+  code: ErrorCode,
+  message: string,
+  options: EventPortErrorOptions & { readonly topic?: string } = {},
+): EventPortError {
+  const { topic, ...rest } = options;
+  switch (code) {
+    case 'EVENT_TOO_LARGE':
+      return new EventTooLargeError(NaN, NaN, '', { ...rest, message });
+    case 'INVALID_EVENT':
+      return new InvalidEventError('event', message, rest);
+    case 'INVALID_CONFIG':
+      return new ConfigError('broker', message, rest);
+    case 'TOPIC_NOT_FOUND':
+      return new TopicNotFoundError(topic ?? '(unknown)', { ...rest, message });
+    case 'BROKER_UNAVAILABLE':
+      return new BrokerUnavailableError(message, rest);
+    case 'CLOSED':
+      return new ClosedError(message);
+    case 'UNSUPPORTED_OPERATION':
+      return new UnsupportedOperationError(message);
+    default:
+      return new EventPortError(code, message, rest);
+  }
+}
+
+/**
+ * A copy of `err` with another `retryable` flag: same class, code, message, fields and cause.
+ * Use it instead of re-wrapping, which would lose the subclass.
+ */
+export function withRetryable<E extends EventPortError>(err: E, retryable: boolean): E {
+  if (err.retryable === retryable) return err;
+  const copy = Object.create(Object.getPrototypeOf(err) as object) as E;
+  for (const key of Object.getOwnPropertyNames(err)) {
+    Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(err, key)!);
+  }
+  Object.defineProperty(copy, 'retryable', { value: retryable, enumerable: true });
+  return copy;
 }

@@ -1,6 +1,7 @@
 import { ConfigError, UnknownSchemeError } from '../errors/errors.js';
 import { redactSecrets } from '../errors/redact.js';
-import type { Driver, DriverFactory } from '../driver/types.js';
+import type { Driver, DriverContext, DriverFactory } from '../driver/types.js';
+import { consoleLogger } from '../logging/logger.js';
 
 /** Packages that provide each well-known scheme (for auto-loading and error messages). */
 export const KNOWN_ADAPTERS: Readonly<Record<string, string>> = Object.freeze({
@@ -42,7 +43,10 @@ export interface ConnectOptions {
  * looked up among the well-known adapter packages and imported if installed.
  * @throws ConfigError for a malformed URL, UnknownSchemeError when no adapter serves the scheme.
  */
-export async function createDriver(target: string | URL | ConnectOptions): Promise<Driver> {
+export async function createDriver(
+  target: string | URL | ConnectOptions,
+  context: DriverContext = { logger: consoleLogger() },
+): Promise<Driver> {
   let url: URL | undefined;
   let scheme: string;
   let options: Record<string, unknown> = {};
@@ -60,7 +64,7 @@ export async function createDriver(target: string | URL | ConnectOptions): Promi
     throw new ConfigError('target', 'connect() takes a URL string or an options object with a "kind"');
   }
   const factory = factories.get(scheme) ?? (await autoload(scheme));
-  return factory.create(url, options);
+  return factory.create(url, options, context);
 }
 
 function parseUrl(target: string | URL): { url: URL; hosts?: string } {

@@ -125,3 +125,11 @@ test('the sender link advertises 1 MiB: batches are sized by it, an oversize eve
   const props = await p.getPartitionProperties('1');
   expect(props.lastEnqueuedSequenceNumber).toBe(-1);
 });
+
+test('an unknown partition id is ArgumentOutOfRangeError for properties and sends', async () => {
+  const p = producer(emulator.connectionString('known'));
+  await expect(p.getPartitionProperties('7')).rejects.toMatchObject({ code: 'ArgumentOutOfRangeError' });
+  await expect(p.sendBatch([{ body: 'x' }], { partitionId: '7' })).rejects.toMatchObject({
+    code: 'ArgumentOutOfRangeError',
+  });
+});

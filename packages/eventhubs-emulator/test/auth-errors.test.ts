@@ -133,3 +133,27 @@ test('an unknown partition id is ArgumentOutOfRangeError for properties and send
     code: 'ArgumentOutOfRangeError',
   });
 });
+
+test('a consumer with a wrong key gets UnauthorizedError', async () => {
+  const wrong = emulator
+    .connectionString('known')
+    .replace('SharedAccessKey=SAS_KEY_VALUE', 'SharedAccessKey=WRONG');
+  const consumer = new EventHubConsumerClient('$Default', wrong, { retryOptions: NO_RETRY });
+  clients.push(consumer);
+  const error = await new Promise<Error & { code?: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no error within 10 s')), 10_000);
+    const sub = consumer.subscribe(
+      '0',
+      {
+        processEvents: async () => undefined,
+        processError: async (err) => {
+          clearTimeout(timer);
+          void sub.close();
+          resolve(err as Error & { code?: string });
+        },
+      },
+      { startPosition: earliestEventPosition },
+    );
+  });
+  expect(error.code).toBe('UnauthorizedError');
+});

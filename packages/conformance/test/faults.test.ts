@@ -40,6 +40,7 @@ const EXPECTED: Readonly<Record<Fault, Expectation>> = {
     fails: {
       redelivery: /delivered again after their handler succeeded/,
       'at-most-once': /delivered more than once/,
+      'handler-attempts': /handler attempts were not counted exactly/,
     },
     holds: ['exactly-once', 'fan-out', 'per-key-order', 'idempotent-publish'],
   },

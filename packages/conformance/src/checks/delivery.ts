@@ -224,6 +224,70 @@ export const redelivery = defineCheck({
   },
 });
 
+/**
+ * Handler attempts, not receives (issue 16): the retry budget, `ctx.attempt` and
+ * the dead-letter decision count the times a handler ran. A broker that counts
+ * receives (SQS ApproximateReceiveCount) also counts receives no handler saw — a
+ * FIFO group's later messages given back when an earlier one is retried — and an
+ * adapter that passes that count on dead-letters early and starts attempts at 2.
+ */
+export const handlerAttempts = defineCheck({
+  id: 'handler-attempts',
+  title:
+    'handler attempts: 3 keys x 4 events, 2 competing consumers, each event fails its first 2 attempts: all succeed at attempt 3',
+  verifies: ['consume.at-least-once'],
+  requires: CONSUME,
+  async run(ctx) {
+    const keys = 3;
+    const n = keys * 4;
+    const failFirst = 2;
+    const topic = await ctx.topic('attempts');
+    const attempts = new Map<number, number[]>();
+    const succeeded = new Set<number>();
+    const options = {
+      group: 'attempts',
+      from: startPosition(ctx),
+      concurrency: 4,
+      retry: fastRetry(ctx, 5),
+      leaseMs: ctx.timing.leaseMs,
+      deadLetter: false as const,
+    };
+    const handler = (e: Event, d: { attempt: number }): void => {
+      const seq = seqOf(e.data);
+      attempts.set(seq, [...(attempts.get(seq) ?? []), d.attempt]);
+      if (d.attempt <= failFirst)
+        throw new Error(`conformance: planned failure ${d.attempt} of event #${seq}`);
+      succeeded.add(seq);
+    };
+    const consumers = ctx.capabilities.supports('competing-consumers') ? 2 : 1;
+    for (let c = 0; c < consumers; c++) await subscribe(ctx, ctx.broker, topic, options, handler);
+    await sendAll(
+      ctx,
+      ctx.broker,
+      topic,
+      numbered(n, 'conformance.attempts', (i) => `key-${i % keys}`),
+    );
+    await waitFor(() => succeeded.size >= n, ctx.timing.timeoutMs, ctx.signal);
+    await sleep(ctx.timing.quietMs, ctx.signal);
+    const deliveries = [...attempts.values()].reduce((a, l) => a + l.length, 0);
+    const counts = { events: n, consumers, handled: succeeded.size, deliveries, expectedDeliveries: n * 3 };
+    const expected = Array.from({ length: failFirst + 1 }, (_, i) => i + 1).join(',');
+    for (let seq = 0; seq < n; seq++) {
+      const seen = (attempts.get(seq) ?? []).join(',');
+      if (seen !== expected) {
+        throw new CheckFailed('handler attempts were not counted exactly', {
+          counts,
+          firstBad: `event #${seq}: attempts seen [${seen}], expected [${expected}]`,
+        });
+      }
+    }
+    return {
+      summary: `${n} events of ${keys} keys on ${consumers} consumers each failed ${failFirst} times and succeeded at attempt ${failFirst + 1}; ${deliveries} handler runs exactly`,
+      counts,
+    };
+  },
+});
+
 export const atMostOnce = defineCheck({
   id: 'at-most-once',
   title: "at-most-once: a failing handler's event is not redelivered; no event is delivered twice",

@@ -1,20 +1,8 @@
 import { KNOWN_ADAPTERS, connect, registeredSchemes, type CapabilityReport } from '@eventport/core';
+import type { CapabilityVariants } from '@eventport/core/driver';
 
-/**
- * What an adapter package may export so that `eventport capabilities` (and the
- * README matrix) can show every configuration variant without connecting:
- *
- * ```ts
- * // in @eventport/sqs
- * export const capabilityVariants = [sqsCapabilities({ fifo: false, fanOut: false }), sqsCapabilities({ fifo: true, fanOut: false })];
- * ```
- *
- * An array of capability reports (each names its broker and variant), or a
- * function returning one. Without it the CLI connects with `{ kind: scheme }`
- * (in-process brokers such as memory) and shows that single configuration.
- */
-export type CapabilityVariantsExport =
-  readonly CapabilityReport[] | (() => readonly CapabilityReport[] | Promise<readonly CapabilityReport[]>);
+/** What an adapter package exports as `capabilityVariants` (typed in the driver SPI). */
+export type CapabilityVariantsExport = CapabilityVariants;
 
 export interface AdapterInfo {
   readonly scheme: string;

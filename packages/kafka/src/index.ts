@@ -3,6 +3,7 @@
  * Importing this package registers the scheme; `connect('kafka://host:9092')` from
  * @eventport/core also loads it automatically when it is installed.
  */
+import type { CapabilityVariants } from '@eventport/core/driver';
 import { registerDriver } from '@eventport/core/driver';
 import { kafkaCapabilities } from './capabilities.js';
 import { DEFAULT_MAX_EVENT_SIZE } from './config.js';
@@ -26,4 +27,4 @@ export { encodeRecord, decodeRecord, recordId, HEADER_PREFIX, PLAIN_TYPE } from 
 export { murmur2, partitionForKey, eventPortPartitioner } from './partitioner.js';
 
 /** The configurations this adapter can run in (default limits), for `eventport capabilities` and the README matrix. */
-export const capabilityVariants = [kafkaCapabilities(DEFAULT_MAX_EVENT_SIZE)];
+export const capabilityVariants: CapabilityVariants = [kafkaCapabilities(DEFAULT_MAX_EVENT_SIZE)];

@@ -3,6 +3,7 @@
  * Importing this package registers the scheme; `connect('memory://')` from
  * @eventport/core also loads it automatically when it is installed.
  */
+import type { CapabilityVariants } from '@eventport/core/driver';
 import { registerDriver } from '@eventport/core/driver';
 import { memoryCapabilities } from './capabilities.js';
 import { memoryDriverFactory } from './driver.js';
@@ -17,4 +18,4 @@ export { memoryCapabilities } from './capabilities.js';
 export type { StoredRecord } from './topic.js';
 
 /** The configurations this adapter can run in, for `eventport capabilities` and the README matrix. */
-export const capabilityVariants = [memoryCapabilities(1024 * 1024, false)];
+export const capabilityVariants: CapabilityVariants = [memoryCapabilities(1024 * 1024, false)];

@@ -4,6 +4,7 @@
  */
 export type {
   Driver,
+  CapabilityVariants,
   DriverContext,
   DriverFactory,
   DriverReceipt,

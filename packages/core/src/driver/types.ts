@@ -36,6 +36,15 @@ export interface DriverFactory {
   ): Promise<Driver> | Driver;
 }
 
+/**
+ * What every adapter package exports as `capabilityVariants`: one capability report per
+ * configuration variant (e.g. SQS standard and FIFO), computed from declarations only (no
+ * connection). The CLI's `capabilities` command and the README matrix read it; the conformance
+ * suite verifies it against a broker. An array, or a function returning one.
+ */
+export type CapabilityVariants =
+  readonly CapabilityReport[] | (() => readonly CapabilityReport[] | Promise<readonly CapabilityReport[]>);
+
 /** What `connect` hands every driver besides its options. */
 export interface DriverContext {
   /**

@@ -157,3 +157,14 @@ test('a consumer with a wrong key gets UnauthorizedError', async () => {
   });
   expect(error.code).toBe('UnauthorizedError');
 });
+
+test('a token signed under an unknown key name is refused', async () => {
+  const other = emulator
+    .connectionString('known')
+    .replace('SharedAccessKeyName=RootManageSharedAccessKey', 'SharedAccessKeyName=SomeoneElse');
+  const error = await producer(other)
+    .getEventHubProperties()
+    .catch((e: Error & { code?: string }) => e);
+  expect(error).toMatchObject({ code: 'UnauthorizedError' });
+  expect((error as Error).message).toMatch(/unknown key name 'SomeoneElse'/);
+});

@@ -14,7 +14,11 @@ import type { ContextShared } from './delivery-context.js';
  */
 export interface DeliveryContext {
   readonly event: Event;
-  /** 1 for the first delivery, then 2, 3, … (the broker's delivery count, or EventPort's own on log brokers). */
+  /**
+   * The handler attempt: 1 for the first, then 2, 3, … It counts the times a handler ran on this
+   * event, not the broker's receives (receives no handler saw are left out); the retry budget and
+   * the dead-letter decision count the same. EventPort's own count on log brokers.
+   */
   readonly attempt: number;
   readonly partition: string | undefined;
   readonly offset: number | undefined;

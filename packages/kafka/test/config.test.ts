@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError } from '@eventport/core';
 import { DEFAULT_MAX_EVENT_SIZE, describeConfig, parseKafkaConfig } from '../src/config.js';
 
@@ -74,6 +77,40 @@ describe('parseKafkaConfig', () => {
     expect(() =>
       parseKafkaConfig(undefined, { brokers: 'h:1', sasl: { mechanism: 'plain', username: 'u' } }, noEnv),
     ).toThrow(/sasl.password/);
+  });
+
+  it('sslCa: a CA as PEM text or a PEM file turns TLS on, trusting that CA; bad values name the option', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    expect(parseKafkaConfig(url('kafka://h:1'), { sslCa: pem }, noEnv).ssl).toEqual({ ca: pem });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eventport-kafka-ca-'));
+    try {
+      const file = path.join(dir, 'ca.pem');
+      fs.writeFileSync(file, pem);
+      // from a URL query, as a path; merged into TLS options given as an object
+      expect(parseKafkaConfig(url('kafka://h:1'), { sslCa: file, ssl: 'true' }, noEnv).ssl).toEqual({
+        ca: pem,
+      });
+      expect(
+        parseKafkaConfig(undefined, { brokers: 'h:1', sslCa: file, ssl: { servername: 'k' } }, noEnv).ssl,
+      ).toEqual({ servername: 'k', ca: pem });
+      expect(() =>
+        parseKafkaConfig(url('kafka://h:1'), { sslCa: path.join(dir, 'missing.pem') }, noEnv),
+      ).toThrow(/sslCa.*cannot read the CA file.*ENOENT/);
+      fs.writeFileSync(path.join(dir, 'empty.pem'), 'not a certificate');
+      expect(() =>
+        parseKafkaConfig(url('kafka://h:1'), { sslCa: path.join(dir, 'empty.pem') }, noEnv),
+      ).toThrow(/sslCa.*no PEM certificate/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() => parseKafkaConfig(url('kafka://h:1'), { sslCa: pem, ssl: 'false' }, noEnv)).toThrow(
+      /sslCa.*switched off/,
+    );
+    expect(() =>
+      parseKafkaConfig(undefined, { brokers: 'h:1', sslCa: pem, ssl: { ca: pem } }, noEnv),
+    ).toThrow(/sslCa.*not both/);
+    expect(() => parseKafkaConfig(url('kafka://h:1'), { sslCa: 42 }, noEnv)).toThrow(ConfigError);
+    expect(() => parseKafkaConfig(url('kafka://h:1'), { sslCa: '' }, noEnv)).toThrow(/sslCa/);
   });
 
   it('never puts a secret in an error or the description', () => {

@@ -170,7 +170,18 @@ it('a wrong password: send rejects with a non-retryable AUTHENTICATION error at 
   expect(relay.connections()).toBe(connections);
   expect(node.authFailures() - refusedBefore).toBe(refused);
 
+  // a consumer is refused the same way
+  const sub = await rejection(() =>
+    b.consumer(unique('auth-denied'), { group: unique('g') }).subscribe(() => undefined),
+  );
+  expect(sub.error).toBeInstanceOf(EventPortError);
+  const s = sub.error as EventPortError;
+  expect({ code: s.code, retryable: s.retryable }).toEqual({ code: 'AUTHENTICATION', retryable: false });
+  expect(sub.ms).toBeLessThan(5_000);
+  expect(relay.connections() - connections).toBeLessThanOrEqual(3);
+
   const seen = [
+    util.inspect(s, { depth: Infinity, showHidden: true }),
     util.inspect(e, { depth: Infinity, showHidden: true }),
     String(e),
     JSON.stringify(e),

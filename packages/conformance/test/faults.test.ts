@@ -22,6 +22,7 @@ const EXPECTED: Readonly<Record<Fault, Expectation>> = {
       'topic-isolation': /received 18 of its 20 events/,
       'fan-out': /450 of 500 events arrived/,
       'competing-consumers': /1800 of 2000 events arrived/,
+      'many-consumers': /180 of 200 events arrived/,
       'per-key-order': /1800 of 2000 events arrived/,
       'publish-at-least-once': /acknowledged sends never arrived/,
       'batch-publish': /180 of 200 batched events arrived/,

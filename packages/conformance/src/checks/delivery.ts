@@ -153,6 +153,44 @@ export const competingConsumers = defineCheck({
   },
 });
 
+/**
+ * A worker pool: many consumers of one group on one connection (issue 16: on SQS
+ * the long polls of the first consumers took every socket of the connection's
+ * pool, and the next consumers could not start).
+ */
+export const manyConsumers = defineCheck({
+  id: 'many-consumers',
+  title: 'many consumers: 20 consumers of one group on one connection start and share 200 events, none lost',
+  verifies: ['competing-consumers'],
+  requires: CONSUME,
+  async run(ctx) {
+    const n = 200;
+    const consumers = 20;
+    const topic = await ctx.topic('many');
+    const tally = new Tally();
+    const started = Date.now();
+    for (let c = 0; c < consumers; c++) {
+      await subscribe(
+        ctx,
+        ctx.broker,
+        topic,
+        { group: 'many', from: startPosition(ctx), concurrency: 2 },
+        (e) => void tally.add(seqOf(e.data)),
+      );
+    }
+    const startMs = Date.now() - started;
+    await sendAll(ctx, ctx.broker, topic, numbered(n, 'conformance.many'));
+    await waitFor(() => tally.distinct >= n, ctx.timing.timeoutMs, ctx.signal);
+    const counts = { consumers, startMs, sent: n, received: tally.distinct, deliveries: tally.deliveries };
+    if (tally.distinct < n)
+      throw lossFailure(`${consumers} consumers of one group on one connection`, n, tally);
+    return {
+      summary: `${consumers} consumers of one group on one connection started in ${startMs} ms and received all ${n} events`,
+      counts,
+    };
+  },
+});
+
 export const redelivery = defineCheck({
   id: 'redelivery',
   title: 'redelivery: failures are redelivered and attempts counted exactly; acked events are not',

@@ -9,6 +9,7 @@ import {
   fanOut,
   handlerAttempts,
   leaseExtension,
+  manyConsumers,
   redelivery,
   redeliveryDelay,
 } from './delivery.js';
@@ -44,6 +45,7 @@ export const CHECKS: readonly Check[] = Object.freeze([
   batchConsume,
   fanOut,
   competingConsumers,
+  manyConsumers,
   redelivery,
   handlerAttempts,
   atMostOnce,
@@ -76,6 +78,7 @@ export {
   batchConsume,
   fanOut,
   competingConsumers,
+  manyConsumers,
   redelivery,
   handlerAttempts,
   atMostOnce,

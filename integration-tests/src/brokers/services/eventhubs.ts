@@ -44,11 +44,17 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds the package when dist/cli.js is missing or older than a source file. */
+/** Builds the package when dist/cli.js is missing or every built file is older than a source file. */
 async function install(log: Logger): Promise<void> {
   const dir = packageDir();
   const cli = path.join(dir, 'dist', 'cli.js');
-  if (fs.existsSync(cli) && fs.statSync(cli).mtimeMs >= newestMtime(path.join(dir, 'src'))) return;
+  // tsc rewrites only outputs whose content changed, but its build info on every rebuild: use both
+  const buildInfo = path.join(dir, 'tsconfig.tsbuildinfo');
+  const built = Math.max(
+    newestMtime(path.join(dir, 'dist')),
+    fs.existsSync(buildInfo) ? fs.statSync(buildInfo).mtimeMs : 0,
+  );
+  if (fs.existsSync(cli) && built >= newestMtime(path.join(dir, 'src'))) return;
   log('eventhubs: building @eventport/eventhubs-emulator (tsc --build)');
   const tsc = createRequire(path.join(dir, 'package.json')).resolve('typescript/bin/tsc');
   await promisify(execFile)(process.execPath, [tsc, '--build', dir], { timeout: 120_000 });

@@ -7,7 +7,7 @@ import {
   type ReceivedEventData,
 } from '@azure/event-hubs';
 import type { EventHubsEmulator } from '../src/index.js';
-import { NO_RETRY, receive, startEmulator } from './support.js';
+import { NO_RETRY, receive, startEmulator, until } from './support.js';
 
 const HUB = 'positions';
 jest.setTimeout(30_000);
@@ -65,7 +65,9 @@ test('enqueued time: events enqueued after the instant', async () => {
 
 test('latest: only events sent after the receiver attached', async () => {
   const received = receive(consumer, '0', latestEventPosition, 2);
-  await new Promise((r) => setTimeout(r, 500)); // let the link attach before sending
+  // send only once the receiver's link is attached (the emulator counts it as a reader)
+  const readers = emulator.namespace.hub(HUB)!.group('$Default')!.readersOf('0');
+  await until(() => readers.size === 1, 10_000, 'the receiver to attach');
   await producer.sendBatch([{ body: 'new-1' }, { body: 'new-2' }], { partitionId: '0' });
   expect(bodies(await received)).toEqual(['new-1', 'new-2']);
 });

@@ -16,6 +16,7 @@ import { createSnsClient, createSqsClient, createSqsPollClient } from './clients
 import { parseSqsConfig, type SqsConfig } from './config.js';
 import { REQUEST_TIMEOUT_MS } from './clients.js';
 import { mapAwsError } from './errors.js';
+import { bindGroup } from './group-binding.js';
 import { deduplicationIdFor, groupIdFor, nameOfArn } from './names.js';
 import { SqsReceiver, type DeadLetterSend } from './receiver.js';
 import { Resources, type DeadLetterTarget } from './resources.js';
@@ -95,6 +96,7 @@ export class SqsDriver implements Driver {
     const queue = config.fanOut
       ? await this.resources.groupQueue(topic, options.group)
       : await this.resources.topicQueue(topic);
+    if (!config.fanOut) await bindGroup(this.sqs, queue, options.group);
     const deadLetter =
       options.deadLetter !== undefined
         ? await this.resources.deadLetter(

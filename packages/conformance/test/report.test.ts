@@ -91,7 +91,11 @@ describe('gating by declared capabilities only', () => {
   });
 
   it('selects by check id or guarantee name; unknown names are errors', () => {
-    expect(selectChecks(['consume.at-least-once']).map((c) => c.id)).toEqual(['redelivery', 'durability']);
+    expect(selectChecks(['consume.at-least-once']).map((c) => c.id)).toEqual([
+      'redelivery',
+      'handler-attempts',
+      'durability',
+    ]);
     expect(selectChecks(['drain', 'order.per-key']).map((c) => c.id)).toEqual(['per-key-order', 'drain']);
     expect(() => selectChecks(['fanout'])).toThrow(/"fanout" is neither a check nor a guarantee/);
   });

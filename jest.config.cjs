@@ -16,6 +16,7 @@ const moduleNameMapper = {
   '^@eventport/sqs$': '<rootDir>/packages/sqs/src/index.ts',
   '^@eventport/kafka$': '<rootDir>/packages/kafka/src/index.ts',
   '^@eventport/pubsub$': '<rootDir>/packages/pubsub/src/index.ts',
+  '^@eventport/eventhubs$': '<rootDir>/packages/eventhubs/src/index.ts',
   '^@eventport/eventgrid$': '<rootDir>/packages/eventgrid/src/index.ts',
   '^@eventport/eventhubs-emulator$': '<rootDir>/packages/eventhubs-emulator/src/index.ts',
   '^@eventport/eventgrid-emulator$': '<rootDir>/packages/eventgrid-emulator/src/index.ts',

@@ -1,4 +1,10 @@
-import { KNOWN_ADAPTERS, connect, registeredSchemes, type CapabilityReport } from '@eventport/core';
+import {
+  connect,
+  installedAdapters,
+  registeredSchemes,
+  type AdapterManifest,
+  type CapabilityReport,
+} from '@eventport/core';
 import type { CapabilityVariants } from '@eventport/core/driver';
 
 /** What an adapter package exports as `capabilityVariants` (typed in the driver SPI). */
@@ -21,42 +27,36 @@ export interface DiscoverOptions {
   readonly connectFallback?: boolean;
   /** Bound on that connection (default 3 s). */
   readonly connectTimeoutMs?: number;
+  /** The adapters to look at (default: the installed ones; injectable for tests). */
+  readonly manifests?: readonly AdapterManifest[];
 }
 
-/** Every well-known adapter (installed or not) and every other registered scheme, with its variants. */
+/**
+ * Every installed adapter (those that declare themselves in their package.json, see core's
+ * `installedAdapters`) and every other scheme registered in this process, with its variants.
+ * Nothing here lists adapters by name: adding a package is enough for it to appear.
+ */
 export async function discoverAdapters(options: DiscoverOptions = {}): Promise<AdapterInfo[]> {
   const importer = options.importer ?? ((pkg: string) => import(pkg) as Promise<Record<string, unknown>>);
   const out: AdapterInfo[] = [];
-  for (const [scheme, packageName] of Object.entries(KNOWN_ADAPTERS)) {
+  const manifests = options.manifests ?? installedAdapters();
+  for (const { scheme, packageName } of manifests) {
     let mod: Record<string, unknown>;
     try {
       mod = await importer(packageName);
     } catch (err) {
-      if (isModuleNotFound(err)) {
-        out.push({
-          scheme,
-          packageName,
-          installed: false,
-          variants: [],
-          note: `not installed (npm install ${packageName})`,
-        });
-      } else {
-        // one broken adapter must not hide the others
-        const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-        out.push({
-          scheme,
-          packageName,
-          installed: true,
-          variants: [],
-          note: `installed but failed to load: ${why}`,
-        });
-      }
+      // one broken adapter must not hide the others
+      const why = isModuleNotFound(err)
+        ? 'declared but not importable (is it built?)'
+        : `installed but failed to load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+      out.push({ scheme, packageName, installed: true, variants: [], note: why });
       continue;
     }
     out.push({ scheme, packageName, installed: true, ...(await variantsOf(scheme, mod, options)) });
   }
+  const declared = new Set(manifests.map((m) => m.scheme));
   for (const scheme of registeredSchemes()) {
-    if (scheme in KNOWN_ADAPTERS) continue;
+    if (declared.has(scheme)) continue;
     out.push({
       scheme,
       packageName: '(registered in-process)',

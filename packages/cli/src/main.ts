@@ -2,7 +2,7 @@ import {
   ConfigError,
   EventPortError,
   InvalidEventError,
-  KNOWN_ADAPTERS,
+  installedAdapters,
   redactSecrets,
 } from '@eventport/core';
 import '@eventport/memory';
@@ -122,15 +122,8 @@ function isBadInput(err: unknown): boolean {
 
 const ARGUMENT_OPTIONS = new Set(['topic', 'group']);
 
-async function adapterInstalled(scheme: string): Promise<boolean> {
-  const pkg = KNOWN_ADAPTERS[scheme];
-  if (pkg === undefined) return false;
-  try {
-    await import(pkg);
-    return true;
-  } catch {
-    return false;
-  }
+function adapterInstalled(scheme: string): Promise<boolean> {
+  return Promise.resolve(installedAdapters().some((a) => a.scheme === scheme));
 }
 
 function oneLine(err: unknown): string {

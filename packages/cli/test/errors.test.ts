@@ -1,3 +1,4 @@
+import { installedAdapters } from '@eventport/core';
 // Bad input (unknown scheme, unreachable broker, bad flags) gives one clear line on
 // stderr and a non-zero exit; a stack trace only with --verbose.
 import { BrokerUnavailableError } from '@eventport/core';
@@ -109,7 +110,7 @@ describe('broker errors exit 1 with one line', () => {
     const r = await run('produce', 'kafkaa://127.0.0.1:9092', 'orders', '--data', '1');
     expect(r.code).toBe(1);
     expect(oneLine(r.err)).toMatch(
-      /no adapter for "kafkaa:\/\/" is installed \(installed: .*memory:\/\/.*\); install an adapter package for "kafkaa"/,
+      /no adapter for "kafkaa:\/\/" is installed \(installed: .*memory:\/\/.*\); install @eventport\/kafkaa/,
     );
   });
 
@@ -172,8 +173,15 @@ describe('help', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/memory:\/\//);
     expect(r.out).toMatch(/kafka:\/\//);
-    // No Event Hubs or Event Grid adapter exists yet: help must not offer their URLs.
-    expect(r.out).not.toMatch(/eventhubs:\/\//);
-    expect(r.out).not.toMatch(/eventgrid:\/\//);
+    const installed = installedAdapters().map((a) => a.scheme);
+    for (const scheme of ['pubsub', 'eventhubs', 'eventgrid']) {
+      expect([scheme, r.out.includes(`${scheme}://`)]).toEqual([scheme, installed.includes(scheme)]);
+    }
+  });
+
+  it('names no adapter that is not installed', async () => {
+    const { helpText } = await import('../src/main');
+    const text = await helpText(() => Promise.resolve(false));
+    expect(text).not.toMatch(/pubsub:|eventhubs:|eventgrid:/);
   });
 });

@@ -31,8 +31,9 @@ export function testIo(options: { tty?: boolean; files?: Record<string, Uint8Arr
   };
 }
 
-/** Adapters for `capabilities` under jest: memory only (others "not installed"). */
+/** Adapters for `capabilities` under jest: memory only (as if no other adapter were installed). */
 export const onlyMemory = {
+  manifests: [{ scheme: 'memory', packageName: '@eventport/memory', title: 'Embedded broker' }],
   importer: async (pkg: string): Promise<Record<string, unknown>> => {
     if (pkg === '@eventport/memory') return (await import('@eventport/memory')) as Record<string, unknown>;
     throw Object.assign(new Error(`Cannot find module '${pkg}'`), { code: 'MODULE_NOT_FOUND' });

@@ -25,12 +25,13 @@ export {
 export { CapabilityReport } from './guarantees/capability-report.js';
 export * from './errors/errors.js';
 export { redactSecrets } from './errors/redact.js';
+export { registerDriver, registeredSchemes, type ConnectOptions } from './registry/registry.js';
 export {
-  registerDriver,
-  registeredSchemes,
-  KNOWN_ADAPTERS,
-  type ConnectOptions,
-} from './registry/registry.js';
+  installedAdapters,
+  adapterPackageFor,
+  rescanAdapters,
+  type AdapterManifest,
+} from './registry/discovery.js';
 export { type IdempotencyStore, MemoryIdempotencyStore, idempotencyKey } from './idempotency/store.js';
 export { FileIdempotencyStore } from './idempotency/file-store.js';
 export { type RetryPolicy, type RetryOptions, backoffDelay, DEFAULT_RETRY } from './portable/backoff.js';

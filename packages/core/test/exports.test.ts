@@ -29,7 +29,7 @@ describe('package entry points', () => {
       expect(core).toHaveProperty(name);
     }
     expect(core.GUARANTEE_NAMES).toContain('order.per-key');
-    expect(core.KNOWN_ADAPTERS.kafka).toBe('@eventport/kafka');
+    expect(core.adapterPackageFor('kafka')).toBe('@eventport/kafka');
   });
 
   it('the driver entry exposes what adapters need', () => {

@@ -1,6 +1,7 @@
 import { connect } from '../src/api/connect.js';
 import { ConfigError, UnknownSchemeError } from '../src/errors/errors.js';
-import { createDriver, registerDriver, registeredSchemes, KNOWN_ADAPTERS } from '../src/registry/registry.js';
+import { createDriver, registerDriver, registeredSchemes } from '../src/registry/registry.js';
+import { adapterPackageFor, installedAdapters } from '../src/registry/discovery.js';
 import type { DriverFactory } from '../src/driver/types.js';
 import { FakeDriver, RecordingLogger, uniqueName } from './helpers/fakes.js';
 
@@ -159,14 +160,29 @@ describe('URL registry', () => {
     expect(err).toBeInstanceOf(UnknownSchemeError);
     expect(err.code).toBe('UNKNOWN_SCHEME');
     expect(err.scheme).toBe('nats');
-    expect(err.installed).toEqual(registeredSchemes());
+    expect(err.installed).toEqual(expect.arrayContaining(registeredSchemes()));
+    expect(err.installed).toContain('kafka'); // declared by its package.json, even before import
     expect(err.installed).toContain('memory');
     expect(err.message).toMatch(/no adapter for "nats:\/\/" is installed \(installed: .*memory:\/\//);
-    expect(err.message).toContain('an adapter package for "nats"');
+    expect(err.message).toContain('install @eventport/nats');
   });
 
-  it('a well-known scheme whose package is not installed names that package', async () => {
-    expect(KNOWN_ADAPTERS.pubsub).toBe('@eventport/pubsub');
+  it('adapters are discovered from their package.json declarations, not from a list in core', () => {
+    const schemes = installedAdapters().map((a) => a.scheme);
+    // the workspace packages that declare "eventport.adapter" (the emulators do not)
+    expect(schemes).toEqual(expect.arrayContaining(['memory', 'kafka', 'sqs']));
+    expect(schemes[0]).toBe('memory');
+    expect(schemes).not.toContain('eventhubs-emulator');
+    expect(installedAdapters().find((a) => a.scheme === 'kafka')).toMatchObject({
+      packageName: '@eventport/kafka',
+      title: 'Apache Kafka',
+    });
+    // an undeclared scheme is looked up by convention
+    expect(adapterPackageFor('nats')).toBe('@eventport/nats');
+  });
+
+  it('a scheme whose package is not installed names that package', async () => {
+    expect(adapterPackageFor('pubsub')).toBe('@eventport/pubsub');
     const err = (await rejection(connect('pubsub://my-project'))) as UnknownSchemeError;
     expect(err).toBeInstanceOf(UnknownSchemeError);
     expect(err.suggestedPackage).toBe('@eventport/pubsub');

@@ -1,3 +1,4 @@
+import { adapterPackageFor } from '@eventport/core';
 import { allVariants, discoverAdapters, type DiscoverOptions } from '../adapters.js';
 import { UsageError, flag, parse, str } from '../args.js';
 import { println, type CliIo } from '../io.js';
@@ -37,7 +38,7 @@ export async function capabilities(
       : adapters.filter((a) => a.scheme === name.toLowerCase());
   if (name !== undefined && (chosen.length === 0 || !chosen[0]!.installed)) {
     const installed = adapters.filter((a) => a.installed).map((a) => a.scheme);
-    const hint = chosen[0] !== undefined ? `; install ${chosen[0].packageName}` : '';
+    const hint = `; install ${chosen[0]?.packageName ?? adapterPackageFor(name.toLowerCase())}`;
     throw new UsageError(
       `no installed adapter named "${name}" (installed: ${installed.join(', ') || 'none'})${hint}`,
       'capabilities',

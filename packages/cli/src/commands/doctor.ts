@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   EventPortError,
   GUARANTEE_NAMES,
-  KNOWN_ADAPTERS,
+  adapterPackageFor,
+  installedAdapters,
   connect,
   redactSecrets,
   registeredSchemes,
@@ -60,7 +61,9 @@ export async function doctor(args: readonly string[], io: CliIo): Promise<number
   const scheme = parsed.protocol.slice(0, -1).toLowerCase();
   report({ ok: true, name: 'url', detail: `${shown} (scheme ${scheme})` });
 
-  const pkg = KNOWN_ADAPTERS[scheme];
+  const pkg = adapterPackageFor(scheme);
+  const declared = installedAdapters().some((a) => a.scheme === scheme);
+  const adapterDetail = declared ? pkg : `${scheme} (registered)`;
   let broker: Broker;
   try {
     broker = await bounded(
@@ -69,25 +72,24 @@ export async function doctor(args: readonly string[], io: CliIo): Promise<number
       'connecting',
     );
   } catch (err) {
-    const known = registeredSchemes().includes(scheme) || pkg !== undefined;
+    const known = registeredSchemes().includes(scheme) || declared;
     if (err instanceof EventPortError && err.code === 'UNKNOWN_SCHEME') {
       report({
         ok: false,
         name: 'adapter',
         detail: `no adapter for ${scheme}:// is installed`,
-        fix:
-          pkg !== undefined
-            ? `npm install ${pkg}`
-            : `install an adapter package that registers "${scheme}" (known schemes: ${Object.keys(KNOWN_ADAPTERS).join(', ')})`,
+        fix: `npm install ${pkg} (installed: ${installedAdapters()
+          .map((a) => a.scheme)
+          .join(', ')})`,
       });
       return 1;
     }
-    if (known) report({ ok: true, name: 'adapter', detail: pkg ?? `${scheme} (registered)` });
+    if (known) report({ ok: true, name: 'adapter', detail: adapterDetail });
     report({ ok: false, name: 'connect', detail: describe(err), fix: fixFor(err) });
     return 1;
   }
   try {
-    report({ ok: true, name: 'adapter', detail: pkg ?? `${scheme} (registered)` });
+    report({ ok: true, name: 'adapter', detail: adapterDetail });
     report({ ok: true, name: 'connect', detail: broker.toString() });
     const caps = broker.capabilities;
     const count = (level: string): number =>

@@ -2,16 +2,7 @@ import { ConfigError, UnknownSchemeError } from '../errors/errors.js';
 import { redactSecrets } from '../errors/redact.js';
 import type { Driver, DriverContext, DriverFactory } from '../driver/types.js';
 import { consoleLogger } from '../logging/logger.js';
-
-/** Packages that provide each well-known scheme (for auto-loading and error messages). */
-export const KNOWN_ADAPTERS: Readonly<Record<string, string>> = Object.freeze({
-  memory: '@eventport/memory',
-  kafka: '@eventport/kafka',
-  sqs: '@eventport/sqs',
-  pubsub: '@eventport/pubsub',
-  eventhubs: '@eventport/eventhubs',
-  eventgrid: '@eventport/eventgrid',
-});
+import { adapterPackageFor, installedAdapters } from './discovery.js';
 
 const factories = new Map<string, DriverFactory>();
 
@@ -102,18 +93,22 @@ function parseMultiHost(target: string): { url: URL; hosts: string } | undefined
   }
 }
 
+/**
+ * Imports the adapter package for a scheme not registered yet (the package that declares it, see
+ * discovery.ts, else `@eventport/<scheme>`). UnknownSchemeError names every installed scheme and
+ * the package to install.
+ */
 async function autoload(scheme: string): Promise<DriverFactory> {
-  const pkg = KNOWN_ADAPTERS[scheme];
-  if (pkg !== undefined) {
-    try {
-      await import(pkg);
-    } catch (err) {
-      if (!isModuleNotFound(err)) throw err;
-    }
-    const factory = factories.get(scheme);
-    if (factory !== undefined) return factory;
+  const pkg = adapterPackageFor(scheme);
+  try {
+    await import(pkg);
+  } catch (err) {
+    if (!isModuleNotFound(err)) throw err;
   }
-  throw new UnknownSchemeError(scheme, registeredSchemes(), pkg ?? `an adapter package for "${scheme}"`);
+  const factory = factories.get(scheme);
+  if (factory !== undefined) return factory;
+  const installed = new Set([...registeredSchemes(), ...installedAdapters().map((a) => a.scheme)]);
+  throw new UnknownSchemeError(scheme, [...installed].sort(), pkg);
 }
 
 function isModuleNotFound(err: unknown): boolean {

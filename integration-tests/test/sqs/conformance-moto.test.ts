@@ -16,8 +16,19 @@ const dedupe =
 const fifoOrder =
   "moto's FIFO queues do not reliably hold a message group back while one of its messages is in flight: in one of two full CI runs the per-key check saw a later message of a key before an earlier one (2 and 14 inversions) and 40 messages late, while the same adapter path passes on ElasticMQ in every run, which verifies per-key order for the FIFO variant";
 
+// Not proven to be moto (issue 16 asks for a raw-client reproduction): in 1 of 3 runs on moto the
+// check saw 2 inversions and one message ~19 s late (ElasticMQ passes every run); raw-client probes
+// of moto's FIFO (in-flight group locking, renewals, give-backs, 90 messages of 3 groups) behaved.
+const publishFaultOrder =
+  'in 1 of 3 runs on moto 2 inversions and a message ~19 s late; ElasticMQ verifies this check every run; raw-client probes of moto FIFO have not reproduced it, so the cause (moto or EventPort) is still open';
+
 const plain: Gaps = { 'competing-consumers': race };
-const fifo: Gaps = { ...plain, 'publish.idempotent': dedupe, 'per-key-order': fifoOrder };
+const fifo: Gaps = {
+  ...plain,
+  'publish.idempotent': dedupe,
+  'per-key-order': fifoOrder,
+  'per-key-order-publish-fault': publishFaultOrder,
+};
 
 const SNS_CHECKS = [
   'round-trip',

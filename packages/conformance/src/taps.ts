@@ -15,8 +15,15 @@ import type {
  * Used through `connect(target, { wrapDriver: tapDriver(tap) })`.
  */
 export interface DriverTap {
-  /** Around each `send` of a batch: call `send()` to reach the broker (or don't). */
-  send?(batch: readonly OutgoingEvent[], send: () => Promise<SendOutcome[]>): Promise<SendOutcome[]>;
+  /**
+   * Around each `send` of a batch: call `send()` to reach the broker (or don't), or
+   * `sendSome(entries)` to send only part of it (a request that failed after others went out).
+   */
+  send?(
+    batch: readonly OutgoingEvent[],
+    send: () => Promise<SendOutcome[]>,
+    sendSome: (entries: readonly OutgoingEvent[]) => Promise<SendOutcome[]>,
+  ): Promise<SendOutcome[]>;
   /** Sees each batch a receiver returned. */
   received?(messages: readonly ReceivedMessage[]): void;
   /** Around each `ack`: call `ack()` to reach the broker (or don't: the ack is lost). */
@@ -40,7 +47,13 @@ function tapSender(sender: DriverSender, tap: DriverTap): DriverSender {
   const around = tap.send;
   if (around === undefined) return sender;
   return delegate(sender, {
-    send: (batch: readonly OutgoingEvent[]) => around.call(tap, batch, () => sender.send(batch)),
+    send: (batch: readonly OutgoingEvent[]) =>
+      around.call(
+        tap,
+        batch,
+        () => sender.send(batch),
+        (entries) => sender.send(entries),
+      ),
   });
 }
 

@@ -96,7 +96,11 @@ describe('gating by declared capabilities only', () => {
       'handler-attempts',
       'durability',
     ]);
-    expect(selectChecks(['drain', 'order.per-key']).map((c) => c.id)).toEqual(['per-key-order', 'drain']);
+    expect(selectChecks(['drain', 'order.per-key']).map((c) => c.id)).toEqual([
+      'per-key-order',
+      'per-key-order-publish-fault',
+      'drain',
+    ]);
     expect(() => selectChecks(['fanout'])).toThrow(/"fanout" is neither a check nor a guarantee/);
   });
 });

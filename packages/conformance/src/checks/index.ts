@@ -15,7 +15,7 @@ import {
 } from './delivery.js';
 import { exactlyOnce } from './exactly-once.js';
 import { cancellation, declaredUnsupported, escapeHatch, lifecycle, missingTopic } from './lifecycle.js';
-import { globalOrder, perKeyOrder } from './ordering.js';
+import { globalOrder, perKeyOrder, perKeyOrderPublishFault } from './ordering.js';
 import {
   batchConsume,
   batchPublish,
@@ -50,6 +50,7 @@ export const CHECKS: readonly Check[] = Object.freeze([
   handlerAttempts,
   atMostOnce,
   perKeyOrder,
+  perKeyOrderPublishFault,
   globalOrder,
   deadLetter,
   redeliveryDelay,
@@ -83,6 +84,7 @@ export {
   handlerAttempts,
   atMostOnce,
   perKeyOrder,
+  perKeyOrderPublishFault,
   globalOrder,
   deadLetter,
   redeliveryDelay,

@@ -1,4 +1,6 @@
-import { CheckFailed, defineCheck } from '../check.js';
+import { BrokerUnavailableError } from '@eventport/core';
+import { CheckFailed, defineCheck, NotVerified } from '../check.js';
+import { tapDriver } from '../taps.js';
 import { missingSeqs, seqOf, sleep, startPosition, subscribe, waitFor } from '../util.js';
 import { numbered, sendAll } from './delivery.js';
 
@@ -81,6 +83,91 @@ export const perKeyOrder = defineCheck({
     }
     return {
       summary: `${keys} keys x ${perKey} events, up to ${maxRunning} handlers in parallel, zero inversions`,
+      counts,
+    };
+  },
+});
+
+/**
+ * Per-key order when a publish request fails (issue 16: on SQS FIFO one
+ * ECONNRESET on the 2nd of 3 SendMessageBatch requests gave queue order 0-9,
+ * 20-29, 10-19). Through a driver tap, the first batch of the send goes out only
+ * in part: its first third reaches the broker, the rest fails once as retryable
+ * and unsent — what a driver does that stops at its first failed request. An
+ * entry that failed must never be overtaken by a later entry of its key.
+ */
+export const perKeyOrderPublishFault = defineCheck({
+  id: 'per-key-order-publish-fault',
+  title:
+    'per-key order when a publish request fails once: 3 keys x 30 events, the batch fails after its first third',
+  verifies: ['order.per-key'],
+  requires: ['pull', 'publish.at-least-once', 'consume.at-least-once'],
+  async run(ctx) {
+    const keys = 3;
+    const perKey = 30;
+    const n = keys * perKey;
+    const topic = await ctx.topic('per-key-fault');
+    let injected = 0;
+    const flaky = await ctx.connect({
+      wrapDriver: tapDriver({
+        send: async (batch, send, sendSome) => {
+          if (injected > 0 || batch.length < 3) return send();
+          injected = batch.length - Math.floor(batch.length / 3);
+          const head = await sendSome(batch.slice(0, batch.length - injected));
+          const error = new BrokerUnavailableError('conformance: injected failure of a publish request');
+          return [...head, ...batch.slice(head.length).map(() => ({ ok: false as const, error }))];
+        },
+      }),
+    });
+    const last = new Map<string, number>();
+    const seen = new Set<number>();
+    const inversions: string[] = [];
+    await subscribe(
+      ctx,
+      ctx.broker,
+      topic,
+      {
+        group: 'per-key-fault',
+        from: startPosition(ctx),
+        concurrency: 8,
+        ordering: 'per-key',
+        leaseMs: ctx.timing.leaseMs,
+      },
+      async (e) => {
+        const seq = seqOf(e.data);
+        const key = e.key ?? '(none)';
+        const index = Math.floor(seq / keys);
+        const prev = last.get(key) ?? -1;
+        if (index < prev) inversions.push(`key ${key}: event ${index} handled after event ${prev}`);
+        else last.set(key, index);
+        seen.add(seq);
+        await jitter(seq);
+      },
+    );
+    await sendAll(
+      ctx,
+      flaky,
+      topic,
+      numbered(n, 'conformance.per-key-fault', (i) => `key-${i % keys}`),
+    );
+    if (injected === 0) throw new NotVerified('no batch of 3 or more events reached the driver to fail');
+    await waitFor(() => seen.size >= n || inversions.length > 0, ctx.timing.timeoutMs, ctx.signal);
+    if (inversions.length === 0) await sleep(ctx.timing.quietMs, ctx.signal);
+    const counts = { keys, perKey, failedOnce: injected, received: seen.size, inversions: inversions.length };
+    if (inversions.length > 0)
+      throw new CheckFailed(`${inversions.length} inversions within a key`, {
+        counts,
+        firstBad: inversions[0],
+      });
+    if (seen.size < n) {
+      const missing = missingSeqs(n, (s) => seen.has(s));
+      throw new CheckFailed(`${seen.size} of ${n} events arrived`, {
+        counts,
+        firstBad: `event #${missing[0]} (key-${missing[0]! % keys}) never arrived`,
+      });
+    }
+    return {
+      summary: `${keys} keys x ${perKey} events; ${injected} entries failed once and were retried; zero inversions`,
       counts,
     };
   },

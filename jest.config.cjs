@@ -9,19 +9,32 @@ const swc = [
   '@swc/jest',
   { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
 ];
+/**
+ * `@eventport/<x>[/<sub>]` → the TypeScript source behind each entry of the package's exports map
+ * (`./dist/<path>.js` → `<rootDir>/packages/<x>/src/<path>.ts`), derived from the packages present:
+ * a new package needs no edit here.
+ */
+function sourceMappings() {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const mappings = {};
+  const packages = path.join(__dirname, 'packages');
+  for (const dir of fs.readdirSync(packages).sort()) {
+    const file = path.join(packages, dir, 'package.json');
+    if (!fs.existsSync(file)) continue;
+    const pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
+    for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
+      const js = typeof target === 'string' ? target : target?.default;
+      if (typeof js !== 'string' || !js.startsWith('./dist/') || !js.endsWith('.js')) continue;
+      const specifier = subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`;
+      const source = `<rootDir>/packages/${dir}/src/${js.slice('./dist/'.length, -'.js'.length)}.ts`;
+      mappings[`^${specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`] = source;
+    }
+  }
+  return mappings;
+}
 const moduleNameMapper = {
-  '^@eventport/core/driver$': '<rootDir>/packages/core/src/driver/index.ts',
-  '^@eventport/core$': '<rootDir>/packages/core/src/index.ts',
-  '^@eventport/memory$': '<rootDir>/packages/memory/src/index.ts',
-  '^@eventport/sqs$': '<rootDir>/packages/sqs/src/index.ts',
-  '^@eventport/kafka$': '<rootDir>/packages/kafka/src/index.ts',
-  '^@eventport/pubsub$': '<rootDir>/packages/pubsub/src/index.ts',
-  '^@eventport/eventhubs$': '<rootDir>/packages/eventhubs/src/index.ts',
-  '^@eventport/eventgrid$': '<rootDir>/packages/eventgrid/src/index.ts',
-  '^@eventport/eventhubs-emulator$': '<rootDir>/packages/eventhubs-emulator/src/index.ts',
-  '^@eventport/eventgrid-emulator$': '<rootDir>/packages/eventgrid-emulator/src/index.ts',
-  '^@eventport/conformance$': '<rootDir>/packages/conformance/src/index.ts',
-  '^@eventport/conformance/jest$': '<rootDir>/packages/conformance/src/jest.ts',
+  ...sourceMappings(),
   '^(\\.{1,2}/.*)\\.js$': '$1',
 };
 const common = {

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 echo "== build"; npx tsc --build
 echo "== lint"; npx eslint .
 echo "== format"; npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+echo "== workspace wiring"; node scripts/check-workspace.mjs
+echo "== import cycles"; npm run -s cycles >/dev/null || { npm run -s cycles; exit 1; }
 echo "== exports"; node scripts/check-exports.mjs
 echo "== capability matrix"; node packages/cli/scripts/capability-matrix.mjs --check --declared-only
 echo "== jest"; npx jest --coverage --ci "$@"

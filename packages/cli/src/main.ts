@@ -4,6 +4,7 @@ import {
   InvalidEventError,
   installedAdapters,
   redactSecrets,
+  type AdapterManifest,
 } from '@eventport/core';
 import '@eventport/memory';
 import { UsageError } from './args.js';
@@ -46,27 +47,18 @@ Commands:
   report <report.json>... [--out FILE]           merge conformance reports into one matrix
 
 Options: --help (any command), --verbose (stack traces), --version.
-URLs: memory://[name], kafka://host:9092, sqs://queue?region=R[&endpoint=URL]
+URLs: memory://[name]
 memory:// is an in-process broker: separate eventport commands do not share it.
 `;
 
-/** Example URLs of adapters that exist beyond the ones above, shown only when installed. */
-const MORE_URLS: Readonly<Record<string, string>> = {
-  pubsub: 'pubsub://project[?emulatorHost=127.0.0.1:8085]',
-  eventhubs: 'eventhubs://namespace-host/hub',
-  eventgrid: 'eventgrid://host/topic?key=…',
-};
-
-/** The help text: the URL list names only adapters that are installed here. */
-export async function helpText(isInstalled: (scheme: string) => Promise<boolean>): Promise<string> {
-  const extra: string[] = [];
-  for (const [scheme, example] of Object.entries(MORE_URLS))
-    if (await isInstalled(scheme)) extra.push(example);
-  if (extra.length === 0) return HELP;
-  return HELP.replace(
-    '\nmemory:// is an in-process',
-    `\n      ${extra.join(', ')}\nmemory:// is an in-process`,
-  );
+/**
+ * The help text: the URL line shows the example URL each installed adapter declares in its
+ * package.json (`eventport.adapter.example`), so it names only what works here.
+ */
+export function helpText(adapters: readonly AdapterManifest[] = installedAdapters()): string {
+  const examples = adapters.map((a) => a.example ?? `${a.scheme}://…`);
+  if (examples.length === 0) return HELP;
+  return HELP.replace('URLs: memory://[name]', `URLs: ${examples.join(', ')}`);
 }
 
 /**
@@ -87,7 +79,7 @@ export async function main(
         'missing command (capabilities, conformance, produce, consume, doctor, report); see "eventport --help"',
       );
     if (command === '--help' || command === '-h' || command === 'help') {
-      io.stdout.write(await helpText(adapterInstalled));
+      io.stdout.write(helpText());
       return 0;
     }
     if (command === '--version' || command === '-v') {
@@ -121,10 +113,6 @@ function isBadInput(err: unknown): boolean {
 }
 
 const ARGUMENT_OPTIONS = new Set(['topic', 'group']);
-
-function adapterInstalled(scheme: string): Promise<boolean> {
-  return Promise.resolve(installedAdapters().some((a) => a.scheme === scheme));
-}
 
 function oneLine(err: unknown): string {
   let text: string;

@@ -23,7 +23,7 @@ export {
   type SaslMechanism,
 } from './config.js';
 export { mapKafkaError } from './errors.js';
-export { encodeRecord, decodeRecord, recordId, HEADER_PREFIX, PLAIN_TYPE } from './codec.js';
+export { encodeRecord, decodeRecord, recordId, HEADER_PREFIX, PLAIN_TYPE } from './wire.js';
 export { murmur2, partitionForKey, eventPortPartitioner } from './partitioner.js';
 
 /** The configurations this adapter can run in (default limits), for `eventport capabilities` and the README matrix. */

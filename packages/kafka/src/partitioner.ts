@@ -1,5 +1,5 @@
 import type { ICustomPartitioner, Message, PartitionerArgs } from 'kafkajs';
-import { HEADER_PREFIX } from './codec.js';
+import { HEADER_PREFIX } from './wire.js';
 
 /**
  * Where each record goes.

@@ -20,7 +20,7 @@ import {
 } from '@eventport/core/driver';
 import type { Event, Logger } from '@eventport/core';
 import { subscriptionAwareAssigner } from './assigner.js';
-import { decodeRecord, encodeRecord } from './codec.js';
+import { decodeRecord, encodeRecord } from './wire.js';
 import type { KafkaConfig } from './config.js';
 import { isFenced, isStaleGeneration, mapKafkaError } from './errors.js';
 import { eventPortPartitioner } from './partitioner.js';

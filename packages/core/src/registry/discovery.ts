@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
  * Adapter discovery. Core holds no list of adapters: an adapter package declares itself in its
  * package.json,
  *
- *   "eventport": { "adapter": { "scheme": "kafka", "title": "Apache Kafka" } }
+ *   "eventport": { "adapter": { "scheme": "kafka", "title": "Apache Kafka", "example": "kafka://host:9092" } }
  *
  * and is found where Node would resolve a package from the application (the `node_modules`
  * folders above the working directory and above the main script): packages in the `@eventport`
@@ -19,6 +19,8 @@ export interface AdapterManifest {
   readonly packageName: string;
   /** Human name of the broker, e.g. "Apache Kafka". */
   readonly title: string;
+  /** An example URL for help texts, e.g. "kafka://host:9092". */
+  readonly example?: string;
 }
 
 let cache: readonly AdapterManifest[] | undefined;
@@ -87,7 +89,7 @@ function readManifest(pkgDir: string): AdapterManifest | undefined {
   try {
     const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as {
       name?: unknown;
-      eventport?: { adapter?: { scheme?: unknown; title?: unknown } };
+      eventport?: { adapter?: { scheme?: unknown; title?: unknown; example?: unknown } };
     };
     const adapter = pkg.eventport?.adapter;
     if (typeof pkg.name !== 'string' || typeof adapter?.scheme !== 'string') return undefined;
@@ -95,6 +97,7 @@ function readManifest(pkgDir: string): AdapterManifest | undefined {
       scheme: adapter.scheme,
       packageName: pkg.name,
       title: typeof adapter.title === 'string' ? adapter.title : adapter.scheme,
+      ...(typeof adapter.example === 'string' ? { example: adapter.example } : {}),
     };
   } catch {
     return undefined;

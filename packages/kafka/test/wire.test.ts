@@ -1,6 +1,6 @@
 import { createEvent, toStructured } from '@eventport/core/driver';
 import type { KafkaMessage } from 'kafkajs';
-import { decodeRecord, encodeRecord, PLAIN_TYPE } from '../src/codec.js';
+import { decodeRecord, encodeRecord, PLAIN_TYPE } from '../src/wire.js';
 
 /** Decodes a record that must decode (fails the test when it comes back undecodable). */
 function decodeEvent(...args: Parameters<typeof decodeRecord>): ReturnType<typeof decodeRecord>['event'] {

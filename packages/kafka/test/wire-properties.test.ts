@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { KafkaMessage } from 'kafkajs';
 import { encodeData } from '@eventport/core/driver';
-import { decodeRecord, encodeRecord } from '../src/codec.js';
+import { decodeRecord, encodeRecord } from '../src/wire.js';
 import { hostileHeaders, stringifiedExtensions, validEvent } from '../../core/test/helpers/arbitraries.js';
 
 const RUNS = { numRuns: 300 };

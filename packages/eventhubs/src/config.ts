@@ -36,7 +36,7 @@ export interface EventHubsOptions {
   loadBalancingIntervalMs?: number;
   /** After how long without renewal another consumer may take a partition over, ms (default 60000). */
   ownershipExpirationMs?: number;
-  /** Load-balancing strategy (default "balanced"). */
+  /** Load-balancing strategy (default "greedy": a consumer claims its fair share at once, not one partition per interval). */
   loadBalancingStrategy?: 'balanced' | 'greedy';
 }
 
@@ -207,7 +207,7 @@ export function parseEventHubsConfig(
       'must be a blob container name (3-63 lowercase letters, digits and single dashes)',
     );
   }
-  const strategy = options.loadBalancingStrategy ?? 'balanced';
+  const strategy = options.loadBalancingStrategy ?? 'greedy';
   if (strategy !== 'balanced' && strategy !== 'greedy') {
     throw new ConfigError('loadBalancingStrategy', 'must be "balanced" or "greedy"');
   }

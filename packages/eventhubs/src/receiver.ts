@@ -93,7 +93,22 @@ export class EventHubsReceiver implements DriverReceiver {
         deps.hub,
       );
     }
-    r.start(partitionIds);
+    let latest: Record<string, EventPosition> | undefined;
+    if (deps.options.from === 'latest') {
+      // "latest" as of now, not as of the moment a partition is claimed: what is sent after open is read
+      try {
+        latest = {};
+        for (const id of partitionIds) {
+          const p = await deps.client.getPartitionProperties(id);
+          latest[id] = p.isEmpty
+            ? earliestEventPosition
+            : { sequenceNumber: p.lastEnqueuedSequenceNumber, isInclusive: false };
+        }
+      } catch (err) {
+        throw mapEventHubsError(err, `reading the partitions of "${deps.hub}"`, deps.hub);
+      }
+    }
+    r.start(latest ?? startPosition(deps.options.from, partitionIds));
     return r;
   }
 
@@ -106,7 +121,7 @@ export class EventHubsReceiver implements DriverReceiver {
     return this.buffer.length - this.head;
   }
 
-  private start(partitionIds: readonly string[]): void {
+  private start(from: EventPosition | Record<string, EventPosition>): void {
     const { config } = this.deps;
     this.subscription = this.deps.client.subscribe(
       {
@@ -120,7 +135,7 @@ export class EventHubsReceiver implements DriverReceiver {
         maxWaitTimeInSeconds: Math.max(1, Math.ceil(config.maxWaitTimeMs / 1000)),
         prefetchCount: Math.max(config.prefetchCount, config.maxBatchSize),
         skipParsingBodyAsJson: true,
-        startPosition: startPosition(this.deps.options.from, partitionIds),
+        startPosition: from,
       },
     );
   }

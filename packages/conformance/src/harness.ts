@@ -79,6 +79,14 @@ export interface Harness {
   deleteTopic?(broker: Broker, topic: string): Promise<void>;
   /** Whether the escape hatch's value is the adapter's native client (default: any object). */
   isNativeClient?(raw: unknown): boolean;
+  /**
+   * Emulator gaps: what the broker under test (an emulator) cannot show although the real broker
+   * has it, keyed by check id or guarantee, with why (name the emulator: "ElasticMQ has no SNS").
+   * Those checks do not run; their results and report rows say "not verified (emulator gap: why)",
+   * never passed. Only for a misbehaviour of the emulator shown through its raw client, not to hide
+   * an adapter's bug.
+   */
+  readonly emulatorGaps?: Readonly<Record<string, string>>;
   /** Releases what the harness holds. */
   close?(): Promise<void>;
 }

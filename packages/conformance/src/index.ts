@@ -33,6 +33,7 @@ export {
   openSession,
   selectChecks,
   gate,
+  emulatorGap,
   brokerReport,
   type RunOptions,
   type ProgressEvent,

@@ -84,6 +84,17 @@ export function gate(check: Check, capabilities: CapabilityReport): string | und
 }
 
 /**
+ * The emulator gap that keeps `check` from running on this harness (by its id, or by a guarantee
+ * it verifies), as the reason reports show, or undefined.
+ */
+export function emulatorGap(harness: Harness, check: Check): string | undefined {
+  const gaps = harness.emulatorGaps;
+  if (gaps === undefined) return undefined;
+  const why = gaps[check.id] ?? check.verifies.map((g) => gaps[g]).find((r) => r !== undefined);
+  return why === undefined ? undefined : `not verified (emulator gap: ${why})`;
+}
+
+/**
  * Runs one check on a fresh connection and cleans up after it. Never throws:
  * every outcome (including a hang, bounded by `timing.checkTimeoutMs`) becomes a result.
  */
@@ -91,6 +102,8 @@ export async function runCheck(session: Session, check: Check): Promise<CheckRes
   const base = { id: check.id, title: check.title, verifies: [...check.verifies] };
   const skip = gate(check, session.capabilities);
   if (skip !== undefined) return { ...base, status: 'skipped', durationMs: 0, reason: skip };
+  const gap = emulatorGap(session.harness, check);
+  if (gap !== undefined) return { ...base, status: 'not-verified', durationMs: 0, reason: gap };
   const started = Date.now();
   const abort = new AbortController();
   const cleanups: (() => unknown)[] = [];

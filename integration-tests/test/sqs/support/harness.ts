@@ -1,8 +1,8 @@
 /**
- * The SQS adapter under the conformance suite, against ElasticMQ and moto. Adds what the suite's
- * jest entry does not have: emulator gaps. Where an emulator cannot do what SQS does, the check is
- * not run on it and its report row says "not verified (emulator gap: …)" — never "passed" and never
- * "unsupported" (the service supports it; the emulator does not).
+ * The SQS adapter under the conformance suite, against ElasticMQ and moto. Where an emulator cannot
+ * do what SQS does, the harness declares an emulator gap: the check is not run on it and its report
+ * row says "not verified (emulator gap: …)" — never "passed" and never "unsupported" (the service
+ * supports it; the emulator does not).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,20 +10,13 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { connect, silentLogger, type ConnectExtras } from '@eventport/core';
 import '@eventport/sqs';
 import {
-  CHECKS,
-  brokerReport,
-  openSession,
   render,
-  runCheck,
-  selectChecks,
-  summarize,
   toConformanceReport,
   type BrokerReport,
-  type CheckResult,
   type Harness,
-  type Session,
   type Timing,
 } from '@eventport/conformance';
+import { describeConformance } from '@eventport/conformance/jest';
 import { requireEnv } from '../../support/env.js';
 
 export type SqsServer = 'elasticmq' | 'moto';
@@ -100,96 +93,36 @@ export interface SqsConformanceOptions {
   readonly gaps?: Gaps;
   /** Only these checks (ids or guarantees). */
   readonly only?: readonly string[];
-  /** Called with the finished report (after gaps were applied). */
+  /** Called with the finished report. */
   readonly onReport?: (report: BrokerReport) => void;
-}
-
-/** The gap that keeps `check` from running, if any. */
-function gapOf(gaps: Gaps, id: string, verifies: readonly string[]): string | undefined {
-  return gaps[id] ?? verifies.map((g) => gaps[g]).find((r) => r !== undefined);
-}
-
-/** Applies gaps to a report: their rows become "not-verified (emulator gap: …)". */
-export function withGaps(report: BrokerReport, gaps: Gaps, server: SqsServer): BrokerReport {
-  const rows = report.rows.map((row) => {
-    const reason = gaps[row.row];
-    if (reason === undefined) return row;
-    return {
-      ...row,
-      status: 'not-verified' as const,
-      checks: [],
-      evidence: undefined,
-      reason: gapReason(server, reason),
-    };
-  });
-  return { ...report, rows, summary: summarize(rows, report.checks) };
-}
-
-function gapReason(server: SqsServer, reason: string): string {
-  return `not verified (emulator gap): ${SERVER_TITLE[server]}: ${reason}`;
 }
 
 /** Where reports go (git-ignored). */
 export const REPORT_DIR = path.resolve(__dirname, '../../../../reports/conformance');
 
 /**
- * One jest test per check of the suite, against one server and variant; gap checks pass without
- * running and are reported as not verified. Writes `reports/conformance/sqs-<server>-<variant>.{json,md}`.
+ * The conformance suite's jest entry against one server and variant, with the server's emulator
+ * gaps declared on the harness (their checks do not run and are reported "not verified (emulator
+ * gap: …)"). Writes `reports/conformance/sqs-<server>-<variant>.{json,md}`.
  */
 export function describeSqsConformance(
   server: SqsServer,
   variant: SqsVariant,
   options: SqsConformanceOptions = {},
 ): void {
-  const gaps = options.gaps ?? {};
-  const selected = selectChecks(options.only);
-  describe(`conformance: sqs (${variant}) on ${SERVER_TITLE[server]}`, () => {
-    let session: Session | undefined;
-    let startedAt = new Date();
-    const results: CheckResult[] = [];
-
-    beforeAll(async () => {
-      session = await openSession(sqsHarness(server, variant));
-      startedAt = new Date();
-    });
-
-    afterAll(() => {
-      if (session === undefined) return;
-      const report = withGaps(brokerReport(session, CHECKS, results, startedAt), gaps, server);
-      options.onReport?.(report);
+  const base = path.join(REPORT_DIR, `sqs-${server}-${variant.replace('+', '-')}`);
+  const emulatorGaps = Object.fromEntries(
+    Object.entries(options.gaps ?? {}).map(([key, why]) => [key, `${SERVER_TITLE[server]}: ${why}`]),
+  );
+  describeConformance(() => ({ ...sqsHarness(server, variant), emulatorGaps }), {
+    title: `conformance: sqs (${variant}) on ${SERVER_TITLE[server]}`,
+    only: options.only,
+    testTimeoutMs: 360_000,
+    report: `${base}.json`,
+    onReport: (report) => {
       mkdirSync(REPORT_DIR, { recursive: true });
-      const base = path.join(REPORT_DIR, `sqs-${server}-${variant.replace('+', '-')}`);
-      const matrix = toConformanceReport([report]);
-      writeFileSync(`${base}.json`, render(matrix, 'json'));
-      writeFileSync(`${base}.md`, render(matrix, 'md'));
-    });
-
-    for (const check of selected) {
-      test(`${check.id}: ${check.title}`, async () => {
-        if (session === undefined) throw new Error('the harness did not connect (see the beforeAll error)');
-        const gap = gapOf(gaps, check.id, check.verifies);
-        if (gap !== undefined) {
-          results.push({
-            id: check.id,
-            title: check.title,
-            verifies: [...check.verifies],
-            status: 'not-verified',
-            durationMs: 0,
-            reason: gapReason(server, gap),
-          });
-          return;
-        }
-        const result = await runCheck(session, check);
-        results.push(result);
-        if (result.status === 'failed') {
-          const e = result.evidence;
-          const lines = [`${result.id} failed: ${e?.summary ?? 'no evidence'}`];
-          if (e?.firstBad !== undefined) lines.push(`first bad: ${e.firstBad}`);
-          if (e?.counts !== undefined) lines.push(`counts: ${JSON.stringify(e.counts)}`);
-          for (const d of e?.details ?? []) lines.push(d);
-          throw new Error(lines.join('\n'));
-        }
-      }, 360_000);
-    }
+      writeFileSync(`${base}.md`, render(toConformanceReport([report]), 'md'));
+      options.onReport?.(report);
+    },
   });
 }

@@ -1,0 +1,28 @@
+/**
+ * Emulator gaps declared on a harness: the check does not run, its result and its report rows say
+ * "not verified (emulator gap: why)", never verified — even on a broker where it would pass.
+ */
+import { runConformance, urlHarness } from '@eventport/conformance';
+
+it('a gap keyed by check id or by guarantee keeps the check from running and reports why', async () => {
+  const name = `gaps-${process.pid}`;
+  const harness = {
+    ...urlHarness(`memory://${name}`, { timing: { timeoutMs: 2_000 } }),
+    emulatorGaps: {
+      'round-trip': 'the test broker drops headers',
+      'fan-out': 'the test broker has no groups',
+    },
+  };
+  const report = await runConformance(harness, { only: ['round-trip', 'fan-out', 'topic-isolation'] });
+  const byId = new Map(report.checks.map((c) => [c.id, c]));
+  expect(byId.get('round-trip')).toMatchObject({
+    status: 'not-verified',
+    durationMs: 0,
+    reason: 'not verified (emulator gap: the test broker drops headers)',
+  });
+  expect(byId.get('fan-out')?.reason).toBe('not verified (emulator gap: the test broker has no groups)');
+  expect(byId.get('topic-isolation')?.status).toBe('passed');
+  const fanOutRow = report.rows.find((r) => r.row === 'fan-out');
+  expect(fanOutRow?.status).toBe('not-verified');
+  expect(fanOutRow?.reason).toMatch(/emulator gap: the test broker has no groups/);
+});

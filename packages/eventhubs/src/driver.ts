@@ -118,12 +118,14 @@ export class EventHubsDriver implements Driver {
     return receiver;
   }
 
-  /** The native clients (escape hatch). */
+  readonly #native: EventHubsNative = Object.freeze({
+    producer: (hub: string) => this.#producer(hub),
+    checkpointStore: () => this.#checkpointStore(),
+  });
+
+  /** The native clients (escape hatch): the same object on every call. */
   raw(): EventHubsNative {
-    return {
-      producer: (hub) => this.#producer(hub),
-      checkpointStore: () => this.#checkpointStore(),
-    };
+    return this.#native;
   }
 
   close(): Promise<void> {

@@ -1,51 +1,21 @@
 import kafkajs from 'kafkajs';
-import type {
-  Admin,
-  Consumer,
-  EachBatchPayload,
-  Kafka,
-  KafkaMessage,
-  Message,
-  Producer,
-  TopicMessages,
-} from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import {
   BrokerUnavailableError,
   EventPortError,
   withRetryable,
-  createEvent,
   type DriverReceiver,
   type ReceivedMessage,
   type ReceiverOptions,
+  type StagedOutput,
 } from '@eventport/core/driver';
-import type { Event, Logger } from '@eventport/core';
+import type { Logger } from '@eventport/core';
 import { subscriptionAwareAssigner } from './assigner.js';
-import { decodeRecord, encodeRecord } from './wire.js';
 import type { KafkaConfig } from './config.js';
-import { isFenced, isStaleGeneration, mapKafkaError } from './errors.js';
-import { eventPortPartitioner } from './partitioner.js';
-
-/** Events staged by a handler with ctx.send, waiting for the transaction that commits their input. */
-export interface StagedOutput {
-  readonly topic: string;
-  readonly events: readonly Event[];
-}
-
-interface Staged {
-  readonly partition: number;
-  readonly offset: number;
-  readonly records: TopicMessages[];
-  readonly done: (committed: boolean) => void;
-}
-
-/** A fetched batch waiting in the buffer; `next` is the first record not handed out yet. */
-interface Chunk {
-  readonly partition: number;
-  readonly partitionName: string;
-  readonly epoch: number;
-  readonly records: KafkaMessage[];
-  next: number;
-}
+import { isStaleGeneration, mapKafkaError } from './errors.js';
+import { FetchBuffer } from './fetch-buffer.js';
+import { resolveStartTargets } from './start-position.js';
+import { TransactionalOutputs, type CommitPoints } from './transactions.js';
 
 interface PartitionState {
   /** First offset fetched in this assignment (the group's position when it began); commits must pass it. */
@@ -102,15 +72,14 @@ export class KafkaReceiver implements DriverReceiver {
   private readonly consumer: Consumer;
   private readonly topic: string;
   private readonly group: string;
-  private chunks: Chunk[] = [];
-  private chunkHead = 0;
-  private count = 0;
+  private readonly buffer: FetchBuffer;
+  /** Exactly-once receivers only: outputs staged with ctx.send, committed with the offsets. */
+  private readonly tx: TransactionalOutputs | undefined;
   private waiter: (() => void) | undefined;
   private paused = false;
   private epoch = 0;
   private assigned = new Map<number, PartitionState>();
   private readonly pending = new Map<number, number>();
-  private readonly staged = new Map<number, Staged[]>();
   private flushTail: Promise<void> = Promise.resolve();
   private flushQueued: Promise<void> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -119,12 +88,10 @@ export class KafkaReceiver implements DriverReceiver {
   private closing: Promise<void> | undefined;
   private joined: (() => void) | undefined;
   private crashed: ((err: unknown) => void) | undefined;
-  private txProducer: Promise<Producer> | undefined;
   /** At-most-once: a batch whose offsets could not be committed yet (handed out once they are). */
   private held: ReceivedMessage[] | undefined;
   private readonly highWater: number;
   private readonly lowWater: number;
-  private readonly knownOutputTopics = new Set<string>();
   private pauses = 0;
   private holds = 0;
   private readonly drainWaiters = new Set<() => void>();
@@ -152,7 +119,17 @@ export class KafkaReceiver implements DriverReceiver {
         restartOnFailure: async () => !this.closed,
       },
     });
+    this.buffer = new FetchBuffer(topic);
     if (deps.transactionalId !== undefined) {
+      this.tx = new TransactionalOutputs({
+        kafka,
+        config,
+        transactionalId: deps.transactionalId,
+        group: options.group,
+        topic,
+        logger: deps.logger,
+        ensureTopic: deps.ensureTopic,
+      });
       this.stage = (message, outputs) => this.stageOutputs(message, outputs);
     }
   }
@@ -179,7 +156,7 @@ export class KafkaReceiver implements DriverReceiver {
       this.joined = resolve;
       this.crashed = reject;
     });
-    if (this.deps.transactionalId !== undefined) await this.transactionalProducer();
+    if (this.tx !== undefined) await this.tx.connect();
     await consumer.connect();
     const from = this.deps.options.from;
     await consumer.subscribe({ topic, fromBeginning: from !== 'latest' });
@@ -227,15 +204,7 @@ export class KafkaReceiver implements DriverReceiver {
       state.floor = first;
       if (this.pending.has(batch.partition)) this.schedule();
     }
-    const p = batch.partition;
-    this.chunks.push({
-      partition: p,
-      partitionName: String(p),
-      epoch: this.epoch,
-      records: batch.messages,
-      next: 0,
-    });
-    this.count += batch.messages.length;
+    this.buffer.push(batch.partition, this.epoch, batch.messages);
     resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
     this.wake();
     if (this.paused || this.buffered() < this.highWater) return;
@@ -283,7 +252,7 @@ export class KafkaReceiver implements DriverReceiver {
       partitions.map((p) => [p, { floor: undefined, committed: undefined, startPending: needsStart }]),
     );
     for (const p of [...this.pending.keys()]) if (!this.assigned.has(p)) this.pending.delete(p);
-    for (const p of [...this.staged.keys()]) if (!this.assigned.has(p)) this.dropStaged(p);
+    for (const p of this.tx?.partitions() ?? []) if (!this.assigned.has(p)) this.tx?.drop(p);
     this.clearBuffer();
     if (needsStart && partitions.length > 0) void this.applyStart(this.epoch, partitions);
     this.joined?.();
@@ -324,31 +293,18 @@ export class KafkaReceiver implements DriverReceiver {
 
   /** Positions partitions that have no committed offset at the requested offset or time. */
   private async applyStart(epoch: number, partitions: readonly number[]): Promise<void> {
-    const from = this.deps.options.from;
     try {
       const admin = await this.deps.admin();
-      const [committed] = await admin.fetchOffsets({ groupId: this.group, topics: [this.topic] });
-      const hasCommit = new Set(
-        (committed?.partitions ?? []).filter((p) => Number(p.offset) >= 0).map((p) => p.partition),
+      const { committed, targets } = await resolveStartTargets(
+        admin,
+        this.group,
+        this.topic,
+        this.deps.options.from,
       );
-      const targets = new Map<number, number>();
-      if (typeof from === 'object' && 'time' in from) {
-        for (const p of await admin.fetchTopicOffsetsByTimestamp(this.topic, from.time.getTime())) {
-          targets.set(p.partition, Number(p.offset));
-        }
-      } else if (typeof from === 'object' && 'offset' in from) {
-        for (const p of await admin.fetchTopicOffsets(this.topic)) {
-          const wanted =
-            from.partition === undefined || from.partition === String(p.partition)
-              ? from.offset
-              : Number(p.low);
-          targets.set(p.partition, Math.max(Number(p.low), Math.min(wanted, Number(p.high))));
-        }
-      }
       if (epoch !== this.epoch) return;
       for (const p of partitions) {
         const target = targets.get(p);
-        if (!hasCommit.has(p) && target !== undefined)
+        if (!committed.has(p) && target !== undefined)
           this.consumer.seek({ topic: this.topic, partition: p, offset: String(target) });
       }
     } catch (err) {
@@ -419,22 +375,17 @@ export class KafkaReceiver implements DriverReceiver {
     await this.consumer
       .disconnect()
       .catch((err: unknown) => this.deps.logger.debug('kafka consumer disconnect failed', { error: err }));
-    for (const p of [...this.staged.keys()]) this.dropStaged(p);
-    const tx = this.txProducer;
-    this.txProducer = undefined;
-    if (tx !== undefined) await (await tx.catch(() => undefined))?.disconnect().catch(() => undefined);
+    await this.tx?.close();
   }
 
   // ---- buffer -------------------------------------------------------------------------------
 
   private buffered(): number {
-    return this.count;
+    return this.buffer.size;
   }
 
   private clearBuffer(): void {
-    this.chunks = [];
-    this.chunkHead = 0;
-    this.count = 0;
+    this.buffer.clear();
     if (this.paused) {
       this.paused = false;
       try {
@@ -445,39 +396,10 @@ export class KafkaReceiver implements DriverReceiver {
     }
   }
 
+  /** Takes records of the current assignment; at the low-water mark, lets fetching go on. */
   private take(max: number): ReceivedMessage[] {
-    const out: ReceivedMessage[] = [];
-    const { topic, epoch } = this;
-    while (out.length < max && this.chunkHead < this.chunks.length) {
-      const c = this.chunks[this.chunkHead]!;
-      const records = c.records;
-      if (c.epoch !== epoch) {
-        this.count -= records.length - c.next;
-        c.next = records.length;
-      }
-      while (c.next < records.length && out.length < max) {
-        const record = records[c.next++]!;
-        this.count--;
-        const decoded = decodeRecord(topic, c.partition, record);
-        out.push({
-          event: decoded.event,
-          undecodable: decoded.undecodable,
-          deliveryCount: 1,
-          partition: c.partitionName,
-          offset: Number(record.offset),
-          handle: epoch,
-        });
-      }
-      if (c.next >= records.length) this.chunkHead++;
-    }
-    if (this.chunkHead >= this.chunks.length) {
-      this.chunks = [];
-      this.chunkHead = 0;
-    } else if (this.chunkHead > 64) {
-      this.chunks = this.chunks.slice(this.chunkHead);
-      this.chunkHead = 0;
-    }
-    if (this.count <= this.lowWater) {
+    const out = this.buffer.take(max, this.epoch);
+    if (this.buffer.size <= this.lowWater) {
       for (const w of [...this.drainWaiters]) w();
       if (this.paused) {
         this.paused = false;
@@ -571,7 +493,7 @@ export class KafkaReceiver implements DriverReceiver {
     const commits = this.committable();
     if (commits.length === 0) return;
     const epoch = this.epoch;
-    if (this.deps.transactionalId !== undefined) return this.commitTransaction(commits, epoch);
+    if (this.tx !== undefined) return this.commitTransaction(this.tx, commits, epoch);
     try {
       await this.consumer.commitOffsets(
         commits.map((c) => ({ topic: this.topic, partition: c.partition, offset: String(c.next) })),
@@ -602,137 +524,29 @@ export class KafkaReceiver implements DriverReceiver {
 
   // ---- exactly-once -------------------------------------------------------------------------
 
-  private transactionalProducer(): Promise<Producer> {
-    this.txProducer ??= (async () => {
-      const { kafka, config, transactionalId } = this.deps;
-      const producer = kafka.producer({
-        transactionalId,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        transactionTimeout: config.transactionTimeoutMs,
-        allowAutoTopicCreation: false,
-        createPartitioner: eventPortPartitioner,
-        retry: { initialRetryTime: 100, maxRetryTime: 3_000, retries: 5 },
-      });
-      await producer.connect();
-      return producer;
-    })();
-    return this.txProducer;
-  }
-
   private stageOutputs(message: ReceivedMessage, outputs: readonly StagedOutput[]): Promise<boolean> {
     const p = Number(message.partition);
-    if (this.closed || message.handle !== this.epoch || !this.assigned.has(p)) return Promise.resolve(false);
-    const byTopic = new Map<string, Message[]>();
-    for (const o of outputs) {
-      const list = byTopic.get(o.topic) ?? [];
-      for (const e of o.events) list.push(encodeRecord(createEvent(e)));
-      byTopic.set(o.topic, list);
-    }
-    const records = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-    return new Promise<boolean>((resolve) => {
-      const list = this.staged.get(p) ?? [];
-      list.push({ partition: p, offset: message.offset!, records, done: resolve });
-      this.staged.set(p, list);
-    });
+    if (this.closed || message.handle !== this.epoch || !this.assigned.has(p) || this.tx === undefined)
+      return Promise.resolve(false);
+    return this.tx.stage(p, message.offset!, outputs);
   }
 
-  private dropStaged(p: number): void {
-    const list = this.staged.get(p);
-    this.staged.delete(p);
-    for (const s of list ?? []) s.done(false);
-  }
-
-  /**
-   * One transaction: the staged events of every input below the commit points, then the commit
-   * points themselves (sendOffsets takes the NEXT offset to read), then commit. A failure before
-   * the commit aborts (nothing becomes visible) and everything is retried at the next flush; a
-   * failure of the commit itself, or a fenced producer, ends the receiver (its outcome is unknown,
-   * so the events are left to be read again from the last committed offset).
-   */
   private async commitTransaction(
-    commits: readonly { partition: number; next: number }[],
+    tx: TransactionalOutputs,
+    commits: CommitPoints,
     epoch: number,
   ): Promise<void> {
-    const taken: Staged[] = [];
-    for (const c of commits) {
-      const list = this.staged.get(c.partition);
-      if (list === undefined) continue;
-      const keep: Staged[] = [];
-      for (const s of list) (s.offset < c.next ? taken : keep).push(s);
-      if (keep.length > 0) this.staged.set(c.partition, keep);
-      else this.staged.delete(c.partition);
-    }
-    const topicMessages = mergeTopics(taken.flatMap((s) => s.records));
-    let txn: Awaited<ReturnType<Producer['transaction']>> | undefined;
-    try {
-      for (const t of topicMessages) {
-        if (!this.knownOutputTopics.has(t.topic)) {
-          await this.deps.ensureTopic(t.topic);
-          this.knownOutputTopics.add(t.topic);
-        }
-      }
-      const producer = await this.transactionalProducer();
-      txn = await producer.transaction();
-      if (topicMessages.length > 0) await txn.sendBatch({ topicMessages, acks: -1 });
-      await txn.sendOffsets({
-        consumerGroupId: this.group,
-        topics: [
-          {
-            topic: this.topic,
-            partitions: commits.map((c) => ({ partition: c.partition, offset: String(c.next) })),
-          },
-        ],
-      });
-    } catch (err) {
-      if (txn !== undefined) await txn.abort().catch(() => undefined);
-      this.restage(taken);
-      if (isFenced(err)) return this.fail(err, 'the transactional producer was fenced by another instance');
-      this.deps.logger.warn('transaction failed before its commit and was aborted; it is retried', {
-        topic: this.topic,
-        group: this.group,
-        error: err,
-      });
+    const outcome = await tx.commit(commits, (p) => this.assigned.has(p));
+    if (outcome.kind === 'committed') this.committed(commits, epoch);
+    else if (outcome.kind === 'retry') {
       if (!this.closed) this.schedule();
-      return;
-    }
-    try {
-      await txn.commit();
-    } catch (err) {
-      for (const s of taken) s.done(false);
-      return this.fail(err, 'a transaction commit failed (outcome unknown)');
-    }
-    for (const s of taken) s.done(true);
-    this.committed(commits, epoch);
-  }
-
-  private restage(entries: readonly Staged[]): void {
-    for (const s of entries) {
-      const p = s.partition;
-      if (!this.assigned.has(p)) {
-        s.done(false);
-        continue;
-      }
-      const list = this.staged.get(p) ?? [];
-      list.push(s);
-      this.staged.set(p, list);
-    }
+    } else this.fail(outcome.error, outcome.why);
   }
 
   private fail(err: unknown, why: string): void {
     const mapped = mapKafkaError(err, `exactly-once consumer of "${this.topic}": ${why}`, this.topic);
     this.failure = withRetryable(mapped, false);
-    for (const p of [...this.staged.keys()]) this.dropStaged(p);
+    this.tx?.dropAll();
     this.wake();
   }
-}
-
-function mergeTopics(records: readonly TopicMessages[]): TopicMessages[] {
-  const by = new Map<string, Message[]>();
-  for (const r of records) {
-    const list = by.get(r.topic);
-    if (list === undefined) by.set(r.topic, [...r.messages]);
-    else list.push(...r.messages);
-  }
-  return [...by].map(([topic, messages]) => ({ topic, messages }));
 }

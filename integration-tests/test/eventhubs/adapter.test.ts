@@ -8,6 +8,7 @@
  */
 import util from 'node:util';
 import type { Broker, Event } from '@eventport/core';
+import type { EventHubsNative } from '@eventport/eventhubs';
 import { uniqueName } from '../support/env.js';
 import {
   connectionString,
@@ -230,3 +231,74 @@ test('no key or connection string is reachable from a connected broker, producer
 function connectionStringWithKey(key: string): string {
   return `${connectionString().replace(/SharedAccessKey=[^;]*/, `SharedAccessKey=${key}`)}`;
 }
+
+test('a partition taken over mid-handler: the old owner settles nothing, its checkpoint is not written', async () => {
+  const hub = uniqueHub('stolen');
+  const container = uniqueName('ckpt');
+  const a = await open({ checkpointContainer: container });
+  const producer = a.producer(hub);
+  const ids = Array.from({ length: 40 }, (_, i) => `s-${i}`);
+  for (const id of ids) await producer.send({ id, type: 't', source: '/s', key: id });
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const heldByA = new Map<string, string>(); // event id -> partition
+  const subA = await a
+    .consumer(hub, { group: 'steal', from: 'earliest', concurrency: 16 })
+    .subscribe(async (e, ctx) => {
+      const partition = String(ctx.partition);
+      if ([...heldByA.values()].includes(partition)) return;
+      heldByA.set(e.id, partition);
+      await gate; // A holds its first event of every partition (so no checkpoint) until B took some over
+    });
+  try {
+    await until(() => new Set(heldByA.values()).size === 4, 20_000, 'A holding one event of each partition');
+  } catch (err) {
+    release();
+    throw new Error(`${String(err)}: ${JSON.stringify([...heldByA])}`);
+  }
+  const b = await open({ checkpointContainer: container });
+  const byB = new Map<string, string>();
+  const subB = await b.consumer(hub, { group: 'steal', from: 'earliest' }).subscribe(async (e, ctx) => {
+    byB.set(e.id, String(ctx.partition));
+  });
+  const native = a.raw() as EventHubsNative;
+  const store = await native.checkpointStore();
+  const fqns = native.producer(hub).fullyQualifiedNamespace;
+  const checkpoints = async (): Promise<Map<string, number>> =>
+    new Map((await store.listCheckpoints(fqns, hub, 'steal')).map((c) => [c.partitionId, c.sequenceNumber]));
+  // B takes its share over and reads those partitions from the start (A checkpointed nothing there)
+  await until(() => new Set(byB.values()).size >= 2, 20_000, 'B reading two partitions');
+  const stolen = new Set(byB.values());
+  // B re-reads what A holds (A checkpointed nothing there), then reads and checkpoints more
+  await until(
+    () => [...heldByA.entries()].every(([id, p]) => !stolen.has(p) || byB.has(id)),
+    20_000,
+    'B re-reading the events A holds',
+  );
+  const phaseOne = (p: string): number => ids.filter((id) => byB.get(id) === p).length;
+  const more = Array.from({ length: 40 }, (_, i) => `t-${i}`);
+  for (const id of more) await producer.send({ id, type: 't', source: '/s', key: id });
+  const before = new Map<string, number>();
+  await until(
+    async () => {
+      const cp = await checkpoints();
+      for (const p of stolen) before.set(p, cp.get(p) ?? -1);
+      const last = await Promise.all(
+        [...stolen].map(
+          async (p) => (await native.producer(hub).getPartitionProperties(p)).lastEnqueuedSequenceNumber,
+        ),
+      );
+      // past every event A received, and at the partition's last event (B has nothing left to write)
+      return [...stolen].every((p, i) => before.get(p)! >= phaseOne(p) && before.get(p) === last[i]);
+    },
+    20_000,
+    'B checkpointing beyond what A received',
+  );
+  release(); // A's handlers for the stolen partitions finish now: their settle must be dropped
+  await sleep(1_000); // > commitIntervalMs
+  const after = await checkpoints();
+  // A's commit (its older position) would move the checkpoint back
+  for (const p of stolen) expect([p, after.get(p)]).toEqual([p, before.get(p)]);
+  await subB.close();
+  await subA.close();
+});

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventPortError, InvalidEventError } from '../errors/errors.js';
 import { absoluteUriProblem, uriReferenceProblem } from './uri.js';
+import { ValidStrings } from './valid-strings.js';
 import type { Event, EventInput, ExtensionValue } from './types.js';
 import { CORE_ATTRIBUTES } from './types.js';
 import { FrozenEvent } from './frozen-event.js';
@@ -43,8 +44,12 @@ export function createEvent(input: EventInput | Event): Event {
 function buildEvent(input: EventInput): Event {
   const type = requiredString(input, 'type');
   const source = requiredString(input, 'source');
-  const sourceProblem = uriReferenceProblem(source);
-  if (sourceProblem !== undefined) throw new InvalidEventError('source', `"${source}" ${sourceProblem}`);
+  if (!VALID_SOURCES.test(source)) {
+    throw new InvalidEventError(
+      'source',
+      `"${source}" ${uriReferenceProblem(source) ?? 'is not a URI-reference'}`,
+    );
+  }
   const dataschema = optionalString(input, 'dataschema');
   const schemaProblem = dataschema === undefined ? undefined : absoluteUriProblem(dataschema);
   if (schemaProblem !== undefined)
@@ -87,8 +92,24 @@ const NOT_A_CE_STRING =
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-function checkCloudEventsString(value: string, field: string): void {
-  if (NOT_A_CE_STRING.test(value)) {
+const isCloudEventsString = (v: string): boolean => !NOT_A_CE_STRING.test(v);
+/**
+ * Values already checked, per attribute: a stream repeats its type, subject, content type and
+ * extension values event after event. Ids are unique per event and checked every time.
+ */
+const MEMO: Readonly<Record<string, ValidStrings>> = {
+  type: new ValidStrings(isCloudEventsString),
+  subject: new ValidStrings(isCloudEventsString),
+  datacontenttype: new ValidStrings(isCloudEventsString),
+  dataschema: new ValidStrings(isCloudEventsString),
+};
+const EXTENSION_MEMO = new ValidStrings(isCloudEventsString);
+const VALID_SOURCES = new ValidStrings((v) => uriReferenceProblem(v) === undefined);
+
+/** @param field the attribute, named in the error (extensions: `extensions.<name>`). */
+function checkCloudEventsString(value: string, field: string, memo = MEMO[field]): void {
+  const valid = memo !== undefined ? memo.test(value) : isCloudEventsString(value);
+  if (!valid) {
     throw new InvalidEventError(field, 'contains control characters, noncharacters or lone surrogates');
   }
 }
@@ -157,7 +178,9 @@ function validateExtensions(
     if (t !== 'string' && t !== 'boolean' && !(t === 'number' && Number.isInteger(value))) {
       throw new InvalidEventError(`extensions.${name}`, 'must be a string, an integer or a boolean');
     }
-    if (t === 'string') checkCloudEventsString(value as string, `extensions.${name}`);
+    if (t === 'string' && !EXTENSION_MEMO.test(value as string)) {
+      checkCloudEventsString(value as string, `extensions.${name}`, EXTENSION_MEMO);
+    }
     out[name] = value;
     any = true;
   }

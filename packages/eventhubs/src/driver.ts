@@ -21,6 +21,7 @@ import { eventHubsCapabilities } from './capabilities.js';
 import { openCheckpointStore } from './checkpoints.js';
 import { parseEventHubsConfig, type EventHubsConfig } from './config.js';
 import { mapEventHubsError } from './errors.js';
+import { attachClientLogs } from './logs.js';
 import { EventHubsReceiver } from './receiver.js';
 import { EventHubsSender } from './sender.js';
 
@@ -50,11 +51,13 @@ export class EventHubsDriver implements Driver {
   #store: Promise<CheckpointStore> | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  readonly #detachLogs: () => void;
 
   constructor(config: EventHubsConfig, logger: Logger = consoleLogger()) {
     this.#config = config;
     this.#logger = logger;
     this.capabilities = eventHubsCapabilities(config.maxEventSize);
+    this.#detachLogs = attachClientLogs(logger);
   }
 
   describe(): string {
@@ -139,6 +142,7 @@ export class EventHubsDriver implements Driver {
     await Promise.allSettled([...this.#senders].map((s) => s.close()));
     await Promise.allSettled([...this.#producers.values()].map((p) => p.close()));
     this.#producers.clear();
+    this.#detachLogs();
   }
 
   #assertOpen(): void {

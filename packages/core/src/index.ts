@@ -7,7 +7,7 @@ export { connect, type ConnectExtras } from './api/connect.js';
 export { Broker, type BrokerOptions } from './api/broker.js';
 export { Producer, type Receipt, type SendOptions } from './api/producer.js';
 export { Consumer } from './api/consumer.js';
-export type { Handler, ConsumerStats } from './api/consumer-engine.js';
+export type { Handler, ConsumerStats } from './api/handler.js';
 export { Subscription, type CloseOptions } from './api/subscription.js';
 export type { DeliveryContext, Delivery } from './api/delivery.js';
 export type { ProducerOptions, ConsumerOptions, DeliveryMode } from './api/options.js';
@@ -35,8 +35,6 @@ export {
 export { type IdempotencyStore, MemoryIdempotencyStore, idempotencyKey } from './idempotency/store.js';
 export { FileIdempotencyStore } from './idempotency/file-store.js';
 export { type RetryPolicy, type RetryOptions, backoffDelay, DEFAULT_RETRY } from './portable/backoff.js';
-export { KeyedScheduler } from './portable/keyed-scheduler.js';
-export { CommitTracker } from './portable/commit-tracker.js';
 export { DEAD_LETTER_REASON, DEAD_LETTER_ATTEMPTS } from './portable/dead-letter-event.js';
 export { TRACEPARENT, isValidTraceparent, newTraceparent, childTraceparent } from './tracing/traceparent.js';
 export { consoleLogger, silentLogger, type Logger, type LogLevel } from './logging/logger.js';

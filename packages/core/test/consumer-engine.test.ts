@@ -1,7 +1,7 @@
 import { Broker } from '../src/api/broker.js';
 import type { ConsumerOptions } from '../src/api/options.js';
 import type { Subscription } from '../src/api/subscription.js';
-import type { DeliveryContext } from '../src/api/delivery.js';
+import type { Delivery } from '../src/api/delivery.js';
 import { BrokerUnavailableError, ClosedError, ConfigError, EventPortError } from '../src/errors/errors.js';
 import type { Event } from '../src/event/types.js';
 import { MemoryIdempotencyStore } from '../src/idempotency/store.js';
@@ -46,7 +46,7 @@ const noRetryJitter = { initialDelayMs: 100, maxDelayMs: 10_000, jitter: 0 };
 let subs: Subscription[] = [];
 async function subscribe(
   s: Setup,
-  handler: (e: Event, ctx: DeliveryContext) => unknown,
+  handler: (e: Event, ctx: Delivery) => unknown,
   options: ConsumerOptions = {},
 ): Promise<Subscription> {
   const sub = await s.broker.consumer('orders', options).subscribe(handler);

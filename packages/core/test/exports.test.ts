@@ -16,8 +16,6 @@ describe('package entry points', () => {
       'UnsupportedGuaranteeError',
       'FileIdempotencyStore',
       'MemoryIdempotencyStore',
-      'KeyedScheduler',
-      'CommitTracker',
       'backoffDelay',
       'isValidTraceparent',
       'toBinary',
@@ -29,6 +27,15 @@ describe('package entry points', () => {
       expect(core).toHaveProperty(name);
     }
     expect(core.GUARANTEE_NAMES).toContain('order.per-key');
+    // internals of the portable layer are not part of the public surface
+    for (const internal of [
+      'KeyedScheduler',
+      'CommitTracker',
+      'ConsumerEngine',
+      'Settler',
+      'TrackedDelivery',
+    ])
+      expect(core).not.toHaveProperty(internal);
     expect(core.adapterPackageFor('kafka')).toBe('@eventport/kafka');
   });
 

@@ -9,7 +9,7 @@ import {
   DEAD_LETTER_ATTEMPTS,
   DEAD_LETTER_REASON,
 } from '../src/portable/dead-letter-event.js';
-import { InFlight } from '../src/api/delivery.js';
+import { TrackedDelivery } from '../src/portable/tracked-delivery.js';
 import { createEvent } from '../src/event/create-event.js';
 import { deferred, message, type Deferred } from './helpers/fakes.js';
 
@@ -288,7 +288,7 @@ describe('LeaseKeeper', () => {
     jest.useFakeTimers({ now: 0 });
     const extended: number[] = [];
     const errors: unknown[] = [];
-    const inFlight = new Set<InFlight>();
+    const inFlight = new Set<TrackedDelivery>();
     const keeper = new LeaseKeeper(
       300,
       inFlight,
@@ -299,7 +299,7 @@ describe('LeaseKeeper', () => {
       },
       (e) => errors.push(e),
     );
-    const rec = new InFlight(message());
+    const rec = new TrackedDelivery(message());
     inFlight.add(rec);
     keeper.watch(rec, Date.now());
     expect(rec.leaseUntil).toBe(300);
@@ -317,7 +317,7 @@ describe('LeaseKeeper', () => {
     await jest.advanceTimersByTimeAsync(100); // the next tick sees nothing in flight and stops
     expect(jest.getTimerCount()).toBe(0);
 
-    const failing = new InFlight(message({ key: 'fail' }));
+    const failing = new TrackedDelivery(message({ key: 'fail' }));
     inFlight.add(failing);
     keeper.watch(failing, Date.now());
     await jest.advanceTimersByTimeAsync(300);
@@ -329,7 +329,7 @@ describe('LeaseKeeper', () => {
   it('starts from the deadline the driver reports at hand-off and renews at once when less than half is left', async () => {
     jest.useFakeTimers({ now: 0 });
     const extended: number[] = [];
-    const inFlight = new Set<InFlight>();
+    const inFlight = new Set<TrackedDelivery>();
     const keeper = new LeaseKeeper(
       600,
       inFlight,
@@ -340,7 +340,7 @@ describe('LeaseKeeper', () => {
       () => undefined,
     );
     // held back by the driver: 100 ms of its lease left at hand-off
-    const rec = new InFlight(message({}, { leaseUntil: 100 }));
+    const rec = new TrackedDelivery(message({}, { leaseUntil: 100 }));
     inFlight.add(rec);
     keeper.watch(rec, 0);
     await jest.advanceTimersByTimeAsync(0);
@@ -353,7 +353,7 @@ describe('LeaseKeeper', () => {
     jest.useFakeTimers({ now: 0 });
     const extended: number[] = [];
     let failures = 1;
-    const inFlight = new Set<InFlight>();
+    const inFlight = new Set<TrackedDelivery>();
     const keeper = new LeaseKeeper(
       1_000,
       inFlight,
@@ -363,7 +363,7 @@ describe('LeaseKeeper', () => {
       },
       () => undefined,
     );
-    const rec = new InFlight(message());
+    const rec = new TrackedDelivery(message());
     inFlight.add(rec);
     keeper.watch(rec, 0);
     await jest.advanceTimersByTimeAsync(666); // 334 left: extend, and it fails

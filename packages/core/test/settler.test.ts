@@ -1,6 +1,6 @@
 import { Broker } from '../src/api/broker.js';
-import { InFlight } from '../src/api/delivery.js';
-import { Settler, type SettlerOptions } from '../src/api/settler.js';
+import { TrackedDelivery } from '../src/portable/tracked-delivery.js';
+import { Settler, type SettlerOptions } from '../src/portable/settler.js';
 import { DEAD_LETTER_ATTEMPTS, DEAD_LETTER_REASON } from '../src/portable/dead-letter-event.js';
 import { BrokerUnavailableError } from '../src/errors/errors.js';
 import { NOOP_TRACING } from '../src/tracing/otel.js';
@@ -20,9 +20,14 @@ function settler(receiver: FakeReceiver, opts: Partial<SettlerOptions> = {}, dri
   return { s, logger, driver };
 }
 
-function offsetRecs(receiver: FakeReceiver, s: Settler, partition: string, offsets: number[]): InFlight[] {
+function offsetRecs(
+  receiver: FakeReceiver,
+  s: Settler,
+  partition: string,
+  offsets: number[],
+): TrackedDelivery[] {
   return offsets.map((offset) => {
-    const rec = new InFlight(message({}, { partition, offset }));
+    const rec = new TrackedDelivery(message({}, { partition, offset }));
     s.track(rec);
     return rec;
   });
@@ -74,7 +79,7 @@ describe('Settler on an offset-settled receiver (log brokers)', () => {
     const { s } = settler(r);
     const [rec] = offsetRecs(r, s, '0', [0]);
     await s.ack(rec!);
-    const bare = new InFlight(message());
+    const bare = new TrackedDelivery(message());
     s.track(bare);
     await s.ack(bare);
     expect(bare.settled).toBe(true);
@@ -119,9 +124,9 @@ describe('Settler on a per-message receiver (queues)', () => {
   it('batches acks made in the same turn into one ack call', async () => {
     const r = new FakeReceiver();
     const { s } = settler(r);
-    const recs = [1, 2, 3].map(() => new InFlight(message()));
+    const recs = [1, 2, 3].map(() => new TrackedDelivery(message()));
     await Promise.all(recs.map((rec) => s.ack(rec)));
-    const later = new InFlight(message());
+    const later = new TrackedDelivery(message());
     await s.ack(later);
     expect(r.ackCalls).toEqual([3, 1]);
     expect(r.acked.map((m) => m.handle)).toEqual([...recs, later].map((x) => x.message.handle));
@@ -130,11 +135,11 @@ describe('Settler on a per-message receiver (queues)', () => {
   it('nack and release go to the native nack; the first settlement wins', async () => {
     const r = new FakeReceiver();
     const { s } = settler(r);
-    const a = new InFlight(message());
+    const a = new TrackedDelivery(message());
     await s.nack(a, 250);
     await s.ack(a);
     await s.nack(a, 1);
-    const b = new InFlight(message());
+    const b = new TrackedDelivery(message());
     await s.release(b);
     await s.release(b);
     expect(r.nacks.map((n) => [n.message, n.delayMs])).toEqual([
@@ -147,7 +152,7 @@ describe('Settler on a per-message receiver (queues)', () => {
   it('nack on a receiver without nack only marks the message settled', async () => {
     const r = new FakeReceiver({ settlement: 'per-message', nack: false });
     const { s } = settler(r);
-    const rec = new InFlight(message());
+    const rec = new TrackedDelivery(message());
     await s.nack(rec, 10);
     expect(rec.settled).toBe(true);
   });
@@ -157,7 +162,7 @@ describe('Settler dead-lettering', () => {
   it('native: hands the message to the receiver with the reason', async () => {
     const r = new FakeReceiver({ deadLetter: true });
     const { s, driver } = settler(r, { nativeDeadLetter: true });
-    const rec = new InFlight(message());
+    const rec = new TrackedDelivery(message());
     await s.deadLetter(rec, 'poison');
     await s.deadLetter(rec, 'again');
     expect(r.deadLettered).toEqual([{ message: rec.message, reason: 'poison' }]);
@@ -200,7 +205,7 @@ describe('Settler dead-lettering', () => {
   it('deadLetter: false drops the event with an error log and acks it', async () => {
     const r = new FakeReceiver();
     const { s, logger, driver } = settler(r, { deadLetter: false });
-    const rec = new InFlight(message());
+    const rec = new TrackedDelivery(message());
     await s.deadLetter(rec, 'bad');
     await tick();
     expect(r.acked).toEqual([rec.message]);

@@ -4,12 +4,13 @@ import { ClosedError, ConfigError } from '../errors/errors.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from '../idempotency/store.js';
 import type { Logger } from '../logging/logger.js';
 import type { Tracing } from '../tracing/otel.js';
-import { ConsumerEngine, type Handler } from './consumer-engine.js';
+import { ConsumerEngine } from '../portable/consumer-engine.js';
+import type { Handler } from './handler.js';
 import type { Delivery } from './delivery.js';
-import { DeliveryChannel } from './delivery-channel.js';
+import { DeliveryChannel } from '../portable/delivery-channel.js';
 import type { ResolvedConsumerOptions } from './options.js';
 import type { Producer } from './producer.js';
-import { Settler } from './settler.js';
+import { Settler } from '../portable/settler.js';
 import { Subscription } from './subscription.js';
 
 /**

@@ -6,19 +6,12 @@ import { eventSize } from '../codec/data.js';
 import { createEvent } from '../event/create-event.js';
 import type { Event, EventInput } from '../event/types.js';
 import type { Tracing } from '../tracing/otel.js';
-import { PendingSend, SendBatcher } from './send-batcher.js';
+import { PendingSend, SendBatcher } from '../portable/send-batcher.js';
+import type { Receipt } from './receipt.js';
+
+export type { Receipt } from './receipt.js';
 import type { ResolvedProducerOptions } from './options.js';
 import { ConfigError } from '../errors/errors.js';
-
-/** Where an event landed. */
-export interface Receipt {
-  readonly id: string;
-  readonly topic: string;
-  readonly partition?: string;
-  readonly offset?: number;
-  /** The broker recognised this as a resend of an event it already had (idempotent publish). */
-  readonly duplicate?: boolean;
-}
 
 const SEND_KEYS = ['delayMs'] as const;
 

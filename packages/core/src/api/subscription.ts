@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import type { ConsumerEngine, ConsumerStats } from './consumer-engine.js';
+import type { ConsumerEngine } from '../portable/consumer-engine.js';
+import type { ConsumerStats } from './handler.js';
 
 export interface CloseOptions {
   /** How long running handlers may take to finish before their events are given back (default 30 s). */

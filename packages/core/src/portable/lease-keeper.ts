@@ -1,4 +1,4 @@
-import type { InFlight } from '../api/delivery.js';
+import type { TrackedDelivery } from './tracked-delivery.js';
 
 /**
  * Keeps leases alive for slow handlers: every `leaseMs / 3` it walks the
@@ -17,19 +17,19 @@ import type { InFlight } from '../api/delivery.js';
 export class LeaseKeeper {
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Deliveries with an extension in flight (never two at once for one delivery). */
-  private readonly renewing = new Set<InFlight>();
+  private readonly renewing = new Set<TrackedDelivery>();
   /** Pending retries of failed extensions. */
   private readonly retries = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly leaseMs: number,
-    private readonly inFlight: ReadonlySet<InFlight>,
-    private readonly extend: (rec: InFlight, ms: number) => Promise<void>,
+    private readonly inFlight: ReadonlySet<TrackedDelivery>,
+    private readonly extend: (rec: TrackedDelivery, ms: number) => Promise<void>,
     private readonly onError: (err: unknown) => void,
   ) {}
 
   /** Starts the lease clock of a delivery handed over at `now`. */
-  watch(rec: InFlight, now: number): void {
+  watch(rec: TrackedDelivery, now: number): void {
     rec.leaseUntil = rec.message.leaseUntil ?? now + this.leaseMs;
     if (this.timer === undefined) {
       this.timer = setInterval(() => this.tick(), Math.max(10, Math.floor(this.leaseMs / 3)));
@@ -54,7 +54,7 @@ export class LeaseKeeper {
     }
   }
 
-  private renew(rec: InFlight): void {
+  private renew(rec: TrackedDelivery): void {
     if (this.renewing.has(rec)) return;
     this.renewing.add(rec);
     const started = Date.now();

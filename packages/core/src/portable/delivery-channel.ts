@@ -1,9 +1,9 @@
 import type { Event } from '../event/types.js';
-import type { Delivery, DeliveryContext } from './delivery.js';
-import type { Subscription } from './subscription.js';
+import type { Delivery } from '../api/delivery.js';
+import type { Subscription } from '../api/subscription.js';
 
 interface Item {
-  readonly ctx: DeliveryContext;
+  readonly ctx: Delivery;
   readonly done: () => void;
 }
 
@@ -19,7 +19,7 @@ export class DeliveryChannel {
   private waiter: ((item: Item | undefined) => void) | undefined;
   private closed = false;
 
-  readonly handler = (_event: Event, ctx: DeliveryContext): Promise<void> => {
+  readonly handler = (_event: Event, ctx: Delivery): Promise<void> => {
     if (this.closed) return Promise.resolve();
     return new Promise<void>((done) => {
       const item = { ctx, done };

@@ -1,47 +1,17 @@
 import { setMaxListeners } from 'node:events';
-import type { DriverReceiver, ReceivedMessage } from '../driver/types.js';
+import type { Handler, ConsumerStats } from '../api/handler.js';
+import type { ReceivedMessage } from '../driver/types.js';
 import { isRetryable } from '../errors/errors.js';
-import type { IdempotencyStore } from '../idempotency/store.js';
-import type { Logger } from '../logging/logger.js';
-import { backoffDelay } from '../portable/backoff.js';
-import { KeyedScheduler } from '../portable/keyed-scheduler.js';
-import { LeaseKeeper } from '../portable/lease-keeper.js';
-import { sleep } from '../portable/sleep.js';
-import { SpinGuard } from '../portable/spin-guard.js';
-import type { Tracing } from '../tracing/otel.js';
-import { InFlight } from './delivery.js';
-import { EventProcessor, type Handler } from './event-processor.js';
-import type { ResolvedConsumerOptions } from './options.js';
-import type { Producer } from './producer.js';
-import type { Settler } from './settler.js';
+import { backoffDelay } from './backoff.js';
+import type { EngineDeps } from './engine-deps.js';
+import { EventProcessor } from './event-processor.js';
+import { KeyedScheduler } from './keyed-scheduler.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { sleep } from './sleep.js';
+import { SpinGuard } from './spin-guard.js';
+import { TrackedDelivery } from './tracked-delivery.js';
 
-export type { Handler } from './event-processor.js';
-
-/** Counters of one subscription. */
-export interface ConsumerStats {
-  received: number;
-  handled: number;
-  failed: number;
-  retried: number;
-  deadLettered: number;
-  duplicatesSkipped: number;
-}
-
-export interface EngineDeps {
-  readonly topic: string;
-  readonly system: string;
-  readonly receiver: DriverReceiver;
-  readonly settler: Settler;
-  readonly options: ResolvedConsumerOptions;
-  /** Set when exactly-once is emulated with the idempotent consumer. */
-  readonly idempotency: IdempotencyStore | undefined;
-  readonly tracing: Tracing;
-  readonly logger: Logger;
-  /** Opens the producer that publishes a handler's ctx.send events (receivers without `stage`). */
-  readonly openProducer?: (topic: string) => Producer;
-  /** The broker's largest event in bytes (ctx.send checks against it; default: no limit). */
-  readonly maxEventSize?: number;
-}
+export type { EngineDeps } from './engine-deps.js';
 
 /**
  * The portable consumer: a receive pump feeding a keyed scheduler. At most
@@ -59,11 +29,11 @@ export class ConsumerEngine {
     deadLettered: 0,
     duplicatesSkipped: 0,
   };
-  private readonly scheduler: KeyedScheduler<InFlight>;
+  private readonly scheduler: KeyedScheduler<TrackedDelivery>;
   private readonly processor: EventProcessor;
   private readonly stop = new AbortController();
   private readonly hardStop = new AbortController();
-  private readonly inFlight = new Set<InFlight>();
+  private readonly inFlight = new Set<TrackedDelivery>();
   private readonly leases: LeaseKeeper | undefined;
   private capacityWaiter: (() => void) | undefined;
   private idleWaiter: (() => void) | undefined;
@@ -182,7 +152,7 @@ export class ConsumerEngine {
   }
 
   private dispatch(message: ReceivedMessage, now: number): void {
-    const rec = new InFlight(message, this.processor.shared);
+    const rec = new TrackedDelivery(message, this.processor.shared);
     this.inFlight.add(rec);
     this.stats.received++;
     const { settler, options } = this.deps;
@@ -193,7 +163,7 @@ export class ConsumerEngine {
   }
 
   /** Scheduler task: process one delivery, then release its slot (synchronously when it finished synchronously). */
-  private readonly process = (rec: InFlight): Promise<void> | undefined => {
+  private readonly process = (rec: TrackedDelivery): Promise<void> | undefined => {
     let pending: Promise<void> | undefined;
     try {
       // Past the drain deadline every unfinished event was given back: do not start its handler.
@@ -214,7 +184,7 @@ export class ConsumerEngine {
     );
   };
 
-  private done(rec: InFlight): void {
+  private done(rec: TrackedDelivery): void {
     this.inFlight.delete(rec);
     this.capacityWaiter?.();
     if (this.inFlight.size === 0) this.idleWaiter?.();
@@ -228,7 +198,7 @@ export class ConsumerEngine {
   }
 }
 
-function keyOfDelivery(rec: InFlight): string | undefined {
+function keyOfDelivery(rec: TrackedDelivery): string | undefined {
   return rec.message.event.key;
 }
 

@@ -1,10 +1,10 @@
 import type { DriverSender, OutgoingEvent, SendOutcome } from '../driver/types.js';
 import type { Event } from '../event/types.js';
 import { BrokerUnavailableError, EventPortError, isRetryable } from '../errors/errors.js';
-import { backoffDelay } from '../portable/backoff.js';
-import { sleep } from '../portable/sleep.js';
-import type { ResolvedProducerOptions } from './options.js';
-import type { Receipt } from './producer.js';
+import type { ResolvedProducerOptions } from '../api/options.js';
+import type { Receipt } from '../api/receipt.js';
+import { backoffDelay } from './backoff.js';
+import { sleep } from './sleep.js';
 
 /**
  * The caller of one `send`: collects a receipt per event and settles once —

@@ -1,9 +1,9 @@
 import type { DriverReceiver, ReceivedMessage } from '../driver/types.js';
 import type { Logger } from '../logging/logger.js';
-import { CommitTracker } from '../portable/commit-tracker.js';
-import { withDeadLetterInfo } from '../portable/dead-letter-event.js';
-import type { InFlight } from './delivery.js';
-import type { Producer } from './producer.js';
+import type { Producer } from '../api/producer.js';
+import { CommitTracker } from './commit-tracker.js';
+import { withDeadLetterInfo } from './dead-letter-event.js';
+import type { TrackedDelivery } from './tracked-delivery.js';
 
 export interface SettlerOptions {
   readonly topic: string;
@@ -44,20 +44,20 @@ export class Settler {
   }
 
   /** Registers a received message (offset receivers: before any settle, in offset order). */
-  track(rec: InFlight): void {
+  track(rec: TrackedDelivery): void {
     const { partition, offset } = rec.message;
     if (this.tracker !== undefined && partition !== undefined && offset !== undefined)
       this.tracker.track(partition, offset);
   }
 
-  ack(rec: InFlight): Promise<void> {
+  ack(rec: TrackedDelivery): Promise<void> {
     if (rec.settled) return Promise.resolve();
     rec.settled = true;
     return this.complete(rec.message);
   }
 
   /** Native nack: the broker redelivers after `delayMs`. */
-  nack(rec: InFlight, delayMs: number): Promise<void> {
+  nack(rec: TrackedDelivery, delayMs: number): Promise<void> {
     if (rec.settled) return Promise.resolve();
     rec.settled = true;
     const nack = this.receiver.nack;
@@ -66,7 +66,7 @@ export class Settler {
   }
 
   /** Gives an unfinished message back (at close): nack without delay where possible, else leave it unsettled. */
-  release(rec: InFlight): Promise<void> {
+  release(rec: TrackedDelivery): Promise<void> {
     if (rec.settled) return Promise.resolve();
     if (this.receiver.nack === undefined) {
       rec.settled = true; // not committed: a log broker redelivers from the last commit
@@ -75,7 +75,7 @@ export class Settler {
     return this.nack(rec, 0);
   }
 
-  async deadLetter(rec: InFlight, reason: string): Promise<void> {
+  async deadLetter(rec: TrackedDelivery, reason: string): Promise<void> {
     if (rec.settled) return;
     const { deadLetter, nativeDeadLetter, logger, topic } = this.options;
     if (deadLetter === false) {

@@ -1,16 +1,12 @@
+import type { ConsumerStats, Handler } from '../api/handler.js';
+import type { Producer } from '../api/producer.js';
 import type { StagedOutput } from '../driver/types.js';
 import { ClosedError, EventPortError } from '../errors/errors.js';
-import type { Event } from '../event/types.js';
 import { idempotencyKey, type IdempotencyStore } from '../idempotency/store.js';
-import { backoffDelay } from '../portable/backoff.js';
-import { sleep } from '../portable/sleep.js';
-import type { ConsumerStats, EngineDeps } from './consumer-engine.js';
-import type { DeliveryContext, InFlight } from './delivery.js';
-import type { ContextShared } from './delivery-context.js';
-import type { Producer } from './producer.js';
-
-/** A handler: resolve = ack; throw = retry per policy, then dead-letter. */
-export type Handler = (event: Event, ctx: DeliveryContext) => unknown;
+import { backoffDelay } from './backoff.js';
+import type { EngineDeps } from './engine-deps.js';
+import { sleep } from './sleep.js';
+import type { DeliveryShared, TrackedDelivery } from './tracked-delivery.js';
 
 /**
  * Runs a handler for one delivery and settles it by the outcome: success acks
@@ -26,8 +22,8 @@ export class EventProcessor {
   /** Idempotency keys of events whose staged outputs await their transaction (see publishAndAck). */
   private readonly committing = new Set<string>();
   private readonly producers = new Map<string, Producer>();
-  /** What every delivery of the subscription shares (the engine attaches it to each InFlight). */
-  readonly shared: ContextShared;
+  /** What every delivery of the subscription shares (the engine attaches it to each TrackedDelivery). */
+  readonly shared: DeliveryShared;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -53,7 +49,7 @@ export class EventProcessor {
   }
 
   /** Processes one delivery; returns a promise only when work remains asynchronous. */
-  process(rec: InFlight): Promise<void> | undefined {
+  process(rec: TrackedDelivery): Promise<void> | undefined {
     const poison = rec.message.undecodable;
     if (poison !== undefined) return this.deadLetterUndecodable(rec, poison);
     const store = this.deps.idempotency;
@@ -61,7 +57,7 @@ export class EventProcessor {
   }
 
   /** A message the driver could not decode never reaches the handler: it goes to the dead letters. */
-  private async deadLetterUndecodable(rec: InFlight, reason: string): Promise<void> {
+  private async deadLetterUndecodable(rec: TrackedDelivery, reason: string): Promise<void> {
     this.stats.deadLettered++;
     this.deps.logger.warn('dead-lettering a message that could not be decoded', {
       topic: this.deps.topic,
@@ -72,7 +68,7 @@ export class EventProcessor {
   }
 
   /** Exactly-once emulation: skip events already processed; one processing per event id at a time. */
-  private async processOnce(rec: InFlight, store: IdempotencyStore): Promise<void> {
+  private async processOnce(rec: TrackedDelivery, store: IdempotencyStore): Promise<void> {
     const key = idempotencyKey(rec.message.event);
     for (let claim = this.claims.get(key); claim !== undefined; claim = this.claims.get(key)) await claim;
     // Claim the key before the first await, so a concurrent copy waits for this one.
@@ -93,12 +89,12 @@ export class EventProcessor {
     }
   }
 
-  private attempt(rec: InFlight, beforeAck: (() => unknown) | undefined): Promise<void> | undefined {
+  private attempt(rec: TrackedDelivery, beforeAck: (() => unknown) | undefined): Promise<void> | undefined {
     const { tracing, system, topic } = this.deps;
     const event = rec.message.event;
     rec.outputs = undefined;
     rec.beforeAck = beforeAck;
-    const ctx: DeliveryContext = rec; // the delivery is its own handler context
+    const ctx = rec; // the delivery is its own handler context
     if (tracing.enabled) {
       return this.settleAfter(
         rec,
@@ -117,7 +113,7 @@ export class EventProcessor {
   }
 
   private async settleAfter(
-    rec: InFlight,
+    rec: TrackedDelivery,
     result: PromiseLike<unknown>,
     beforeAck: (() => unknown) | undefined,
   ): Promise<void> {
@@ -129,7 +125,7 @@ export class EventProcessor {
     return this.onSuccess(rec, beforeAck);
   }
 
-  private onSuccess(rec: InFlight, beforeAck: (() => unknown) | undefined): Promise<void> | undefined {
+  private onSuccess(rec: TrackedDelivery, beforeAck: (() => unknown) | undefined): Promise<void> | undefined {
     if (rec.nackDelayMs !== undefined) return this.onFailure(rec, undefined, beforeAck);
     if (rec.outputs !== undefined) {
       return this.publishAndAck(rec, beforeAck).then(
@@ -156,7 +152,7 @@ export class EventProcessor {
    * back and the handler run again, its outputs then written once). Otherwise the outputs are sent
    * with producers, and a failure rejects (the attempt failed; nothing is acked).
    */
-  private async publishAndAck(rec: InFlight, beforeAck: (() => unknown) | undefined): Promise<void> {
+  private async publishAndAck(rec: TrackedDelivery, beforeAck: (() => unknown) | undefined): Promise<void> {
     const outputs = rec.outputs ?? [];
     rec.outputs = undefined;
     const { receiver, settler, options, logger, topic } = this.deps;
@@ -195,7 +191,7 @@ export class EventProcessor {
 
   /** `failure` undefined = the handler asked for a nack (on a broker without native nack). */
   private async onFailure(
-    rec: InFlight,
+    rec: TrackedDelivery,
     failure: unknown,
     beforeAck: (() => unknown) | undefined,
   ): Promise<void> {

@@ -61,5 +61,12 @@ module.exports = {
       globalSetup: '<rootDir>/integration-tests/src/jest/global-setup.ts',
       globalTeardown: '<rootDir>/integration-tests/src/jest/global-teardown.ts',
     },
+    {
+      // The packed packages as a user installs them: tarballs installed offline into fresh
+      // projects under the OS temp folder (needs the build; see scripts/test/).
+      ...common,
+      displayName: 'packaging',
+      testMatch: ['<rootDir>/scripts/test/**/*.test.ts'],
+    },
   ],
 };

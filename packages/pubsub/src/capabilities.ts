@@ -69,17 +69,35 @@ export function pubsubCapabilities(c: PubSubVariant): CapabilityReport {
       level: 'native',
       detail: 'consumers of one subscription share its messages (ack deadlines)',
     },
-    nack: { level: 'native', detail: 'ModifyAckDeadline 0: the message is redelivered at once' },
-    'redelivery-delay': {
-      level: 'native',
-      detail: 'ModifyAckDeadline with the delay rounded up to whole seconds (at most 600 s)',
-      limit: MAX_ACK_DEADLINE_S * 1000,
-    },
-    'dead-letter': {
-      level: 'native',
-      detail:
-        'the subscription gets a dead-letter policy (maxDeliveryAttempts = retry attempts, at least 5) to <topic>.dlq; a message whose handler exhausted its attempts is published there at once with the reason, then acknowledged',
-    },
+    nack: c.ordering
+      ? {
+          level: 'emulated',
+          detail:
+            "per-key consumers read an ordered subscription, where a nack makes Pub/Sub redeliver every later message of the key (acknowledged ones too): EventPort retries in place, holding the key, its lease extended; consumers with ordering 'none' get ModifyAckDeadline 0",
+        }
+      : { level: 'native', detail: 'ModifyAckDeadline 0: the message is redelivered at once' },
+    'redelivery-delay': c.ordering
+      ? {
+          level: 'emulated',
+          detail:
+            "the in-place retry waits the delay (ordered subscriptions); consumers with ordering 'none' get ModifyAckDeadline with the delay (at most 600 s)",
+        }
+      : {
+          level: 'native',
+          detail: 'ModifyAckDeadline with the delay rounded up to whole seconds (at most 600 s)',
+          limit: MAX_ACK_DEADLINE_S * 1000,
+        },
+    'dead-letter': c.ordering
+      ? {
+          level: 'emulated',
+          detail:
+            'after the last in-place attempt EventPort publishes the event to <topic>.dlq (configurable) with deadletterreason and deadletterattempts, then acknowledges it; the subscription also has a dead-letter policy to <topic>.dlq (100 delivery attempts) for crash loops',
+        }
+      : {
+          level: 'native',
+          detail:
+            'the subscription gets a dead-letter policy to <topic>.dlq (maxDeliveryAttempts = retry attempts, 5 to 100; it also makes Pub/Sub count delivery attempts); a message whose handler exhausted its attempts is published there at once with the reason, then acknowledged',
+        },
     replay: {
       level: 'unsupported',
       detail:

@@ -83,16 +83,16 @@ export class PubSubDriver implements Driver {
       ackDeadlineSeconds: Math.max(10, Math.min(600, Math.ceil(options.leaseMs / 1000))),
       ordered: c.ordering && options.orderedByKey,
       exactlyOnce: c.exactlyOnce && options.delivery === 'exactly-once',
-      deadLetter:
-        options.deadLetter === undefined
-          ? undefined
-          : {
-              topic: deadLetterTopic,
-              maxDeliveryAttempts: Math.max(
-                MIN_DELIVERY_ATTEMPTS,
-                Math.min(MAX_DELIVERY_ATTEMPTS, options.deadLetter.maxDeliveries),
-              ),
-            },
+      // Always a dead-letter policy: Pub/Sub sets deliveryAttempt only with one, and competing
+      // consumers need the server's count. Without EventPort dead-lettering it allows 100 attempts
+      // (the most Pub/Sub takes), beyond any retry budget: only crash loops ever reach it.
+      deadLetter: {
+        topic: deadLetterTopic,
+        maxDeliveryAttempts: Math.max(
+          MIN_DELIVERY_ATTEMPTS,
+          Math.min(MAX_DELIVERY_ATTEMPTS, options.deadLetter?.maxDeliveries ?? MAX_DELIVERY_ATTEMPTS),
+        ),
+      },
     });
     const client = await this.subscriberClient();
     this.assertOpen();

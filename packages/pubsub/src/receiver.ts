@@ -90,6 +90,7 @@ export class PubSubReceiver implements DriverReceiver {
     private readonly client: v1.SubscriberClient,
     private readonly settings: ReceiverSettings,
   ) {
+    this.nack = settings.holdBackKeys ? undefined : (m, delayMs) => this.nackNow(m, delayMs);
     const subscription = settings.subscriptionPath;
     this.acks = new SettleQueue(async (_k, ackIds) => {
       await client
@@ -324,7 +325,14 @@ export class PubSubReceiver implements DriverReceiver {
     return all(ops);
   }
 
-  nack(message: ReceivedMessage, delayMs: number): Promise<void> {
+  /**
+   * Native nack, on subscriptions without message ordering only. On an ordered subscription a nack
+   * makes Pub/Sub redeliver every later message of the key, acknowledged ones included, so there
+   * the method is absent and the portable layer retries in place (holding the key).
+   */
+  readonly nack: ((message: ReceivedMessage, delayMs: number) => Promise<void>) | undefined;
+
+  private nackNow(message: ReceivedMessage, delayMs: number): Promise<void> {
     const h = handleOf(message);
     if (!this.out.delete(h.ackId)) return Promise.resolve();
     const op = this.deadlines.add(clampSeconds(delayMs, 0), h.ackId);

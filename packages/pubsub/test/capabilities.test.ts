@@ -29,6 +29,14 @@ describe('pubsub capabilities', () => {
     ]);
   });
 
+  test('nack: native on unordered configurations, retried in place where ordering keys are on', () => {
+    expect(pubsubCapabilities({ ordering: false, exactlyOnce: true }).get('nack').level).toBe('native');
+    const ordered = pubsubCapabilities({ ordering: true, exactlyOnce: true });
+    expect(ordered.get('nack').level).toBe('emulated');
+    expect(ordered.get('nack').detail).toMatch(/in place/);
+    expect(ordered.get('redelivery-delay').level).toBe('emulated');
+  });
+
   test('limits: redelivery delay 600 s, event size under 10 MB', () => {
     const r = pubsubCapabilities({ ordering: false, exactlyOnce: false });
     expect(r.get('redelivery-delay').limit).toBe(600_000);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: build, static checks, the built-package import check,
+# The whole test suite: build, static checks, the built-package import check, the packed
+# packages (contents, publint, @arethetypeswrong),
 # then every jest project (unit, conformance, integration against real brokers
 # started on loopback by jest's global setup). Usage: npm test
 set -euo pipefail
@@ -10,5 +11,6 @@ echo "== format"; npx prettier --check . >/dev/null || { npx prettier --check .;
 echo "== workspace wiring"; node scripts/check-workspace.mjs
 echo "== import cycles"; npm run -s cycles >/dev/null || { npm run -s cycles; exit 1; }
 echo "== exports"; node scripts/check-exports.mjs
+echo "== packed packages"; node scripts/check-packages.mjs
 echo "== capability matrix"; node packages/cli/scripts/capability-matrix.mjs --check --declared-only
 echo "== jest"; npx jest --coverage --ci "$@"

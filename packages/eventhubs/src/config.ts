@@ -1,4 +1,4 @@
-import { ConfigError, intOption as int, boolOption as bool } from '@eventport/core/driver';
+import { ConfigError, intOption as int } from '@eventport/core/driver';
 import type { TokenCredential } from '@azure/event-hubs';
 
 /**
@@ -18,8 +18,6 @@ export interface EventHubsOptions {
   storageConnectionString?: string;
   /** Blob container of checkpoints and ownership (default "eventport-checkpoints", created when missing). */
   checkpointContainer?: string;
-  /** false: a hub that does not exist is a TopicNotFoundError at open (checked through the management link). Default true. */
-  autoCreateTopics?: boolean;
   /** Largest event accepted, in bytes (default 1 MiB - 4 KiB). */
   maxEventSize?: number;
   /** Events handed to the receiver per partition batch (default 100). */
@@ -52,7 +50,6 @@ const KNOWN = [
   'hub',
   'storageConnectionString',
   'checkpointContainer',
-  'autoCreateTopics',
   'maxEventSize',
   'maxBatchSize',
   'prefetchCount',
@@ -80,7 +77,6 @@ export class EventHubsConfig {
     readonly hub: string | undefined,
     readonly emulator: boolean,
     readonly checkpointContainer: string,
-    readonly autoCreateTopics: boolean,
     readonly maxEventSize: number,
     readonly maxBatchSize: number,
     readonly prefetchCount: number,
@@ -142,6 +138,12 @@ export function parseEventHubsConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): EventHubsConfig {
   for (const k of Object.keys(options)) {
+    if (k === 'autoCreateTopics') {
+      throw new ConfigError(
+        k,
+        'EventPort never creates hubs, and a missing hub is already a TopicNotFoundError when the namespace does not create it (Azure never does; an emulator may on first use)',
+      );
+    }
     if (!KNOWN.includes(k))
       throw new ConfigError(k, `unknown eventhubs:// option; known: ${KNOWN.join(', ')}`);
   }
@@ -216,7 +218,6 @@ export function parseEventHubsConfig(
     hub,
     emulator,
     container,
-    bool(options.autoCreateTopics, true, 'autoCreateTopics'),
     int(options.maxEventSize, DEFAULT_MAX_EVENT_SIZE, 'maxEventSize', 1, 100 * 1024 * 1024),
     int(options.maxBatchSize, 100, 'maxBatchSize', 1, 10_000),
     int(options.prefetchCount, 300, 'prefetchCount', 1, 100_000),

@@ -153,3 +153,9 @@ describe('parseEventHubsConfig', () => {
     }
   });
 });
+
+test('autoCreateTopics is refused with the reason: EventPort never creates hubs', () => {
+  expect(() =>
+    parseEventHubsConfig(url('eventhubs://127.0.0.1/h'), { autoCreateTopics: 'false' }, noEnv),
+  ).toThrow(/never creates hubs/);
+});

@@ -174,6 +174,11 @@ export async function createConsumerProject(
   await run('npm', ['ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
     cwd: dir,
     maxBuffer: 64 * 1024 * 1024,
+  }).catch((err: { stderr?: string }) => {
+    throw new Error(
+      `npm ci --offline in ${dir} failed (a dependency missing from the npm cache? ` +
+        `'npm install' at the root puts them there):\n${err.stderr ?? String(err)}`,
+    );
   });
   return dir;
 }

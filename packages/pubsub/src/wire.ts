@@ -6,6 +6,7 @@ import {
   fromBinary,
   fromPlainMessage,
   fromStructured,
+  isJson,
   isStructured,
   toBinary,
   toStructured,
@@ -90,7 +91,7 @@ export type Decoded = { readonly event: Event } | { readonly undecodable: string
 export function decodeMessage(m: IncomingMessage, source: string): Decoded {
   const attributes = m.attributes;
   const key = m.orderingKey || attributes[KEY_ATTRIBUTE] || undefined;
-  const body = m.data !== undefined && m.data.byteLength > 0 ? m.data : undefined;
+  const body = bodyOf(m);
   try {
     if (isStructured(attributes)) {
       if (body === undefined)
@@ -109,6 +110,18 @@ export function decodeMessage(m: IncomingMessage, source: string): Decoded {
   } catch (err) {
     return { undecodable: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/**
+ * The payload: Pub/Sub has no "no data" distinct from empty data, so empty data is an empty
+ * payload when the message names a non-JSON content type (empty bytes, an empty string), and no
+ * data otherwise.
+ */
+function bodyOf(m: IncomingMessage): Uint8Array | undefined {
+  if (m.data !== undefined && m.data.byteLength > 0) return m.data;
+  const contentType = contentTypeOf(m.attributes);
+  // Empty is no JSON document: an event with a JSON content type and no data.
+  return contentType !== undefined && !isJson(contentType) ? new Uint8Array(0) : undefined;
 }
 
 function onlyContentType(attributes: Readonly<Record<string, string>>): boolean {

@@ -124,6 +124,17 @@ describe('pubsub wire format', () => {
     expect(back.data).toEqual(enc.encode('{not json'));
   });
 
+  test('empty data: empty bytes or text under a non-JSON content type, no data under JSON or none', () => {
+    for (const e of [
+      createEvent({ source: '/s', type: 't', data: new Uint8Array(0) }),
+      createEvent({ source: '/s', type: 't', data: '' }),
+      createEvent({ source: '/s', type: 't', datacontenttype: 'application/json' }),
+      createEvent({ source: '/s', type: 't' }),
+    ]) {
+      expect(eventOf(received(encodeMessage(e, true))).data).toEqual(e.data);
+    }
+  });
+
   test('an empty structured body is a plain event with no data loss', () => {
     const back = eventOf({
       messageId: 'm-4',

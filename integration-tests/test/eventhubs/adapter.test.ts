@@ -8,6 +8,7 @@
  */
 import util from 'node:util';
 import type { Broker, Event } from '@eventport/core';
+import type { Driver, ReceiverOptions } from '@eventport/core/driver';
 import type { EventHubsNative } from '@eventport/eventhubs';
 import { uniqueName } from '../support/env.js';
 import {
@@ -301,4 +302,46 @@ test('a partition taken over mid-handler: the old owner settles nothing, its che
   for (const p of stolen) expect([p, after.get(p)]).toEqual([p, before.get(p)]);
   await subB.close();
   await subA.close();
+});
+
+test('backpressure: slow handlers hold the partitions instead of buffering the hub', async () => {
+  const hub = uniqueHub('backpressure');
+  const receivers: { stats: { buffered: number } }[] = [];
+  const broker = await connectEventHubs(
+    { maxBufferedEvents: 20, maxBatchSize: 10, prefetchCount: 10 },
+    {
+      wrapDriver: (d: Driver): Driver => ({
+        name: d.name,
+        capabilities: d.capabilities,
+        describe: () => d.describe(),
+        openSender: (topic, options) => d.openSender(topic, options),
+        openReceiver: async (topic: string, options: ReceiverOptions) => {
+          const r = await d.openReceiver(topic, options);
+          receivers.push(r as unknown as { stats: { buffered: number } });
+          return r;
+        },
+        raw: () => d.raw(),
+        close: () => d.close(),
+      }),
+    },
+  );
+  brokers.push(broker);
+  const producer = broker.producer(hub);
+  for (let i = 0; i < 40; i++)
+    await producer.send(Array.from({ length: 10 }, (_, j) => ({ type: 't', source: '/s', key: `k${j}` })));
+  let handled = 0;
+  let maxBuffered = 0;
+  const sub = await broker
+    .consumer(hub, { group: 'slow', from: 'earliest', maxInFlight: 4 })
+    .subscribe(async () => {
+      maxBuffered = Math.max(maxBuffered, receivers[0]?.stats.buffered ?? 0);
+      await sleep(2);
+      handled++;
+    });
+  await until(() => handled >= 400, 60_000, 'all 400 handled');
+  await sub.close();
+  expect(receivers).toHaveLength(1);
+  // at most the limit plus one batch per partition (4 x 10) waiting; without backpressure ~400
+  expect(maxBuffered).toBeGreaterThan(0);
+  expect(maxBuffered).toBeLessThanOrEqual(20 + 4 * 10);
 });

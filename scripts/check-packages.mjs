@@ -11,6 +11,8 @@
 //   Node versions where `require(esm)` works; TypeScript >= 5.8 types that with
 //   `module: nodenext` or `node20`).
 //
+// Before packing, internal dependency ranges: see checkInternalRanges.
+//
 // One `npm pack` for all packages, then every package is checked in parallel: a few seconds.
 // Usage: node scripts/check-packages.mjs [--verbose]
 import { execFileSync } from 'node:child_process';
@@ -37,8 +39,9 @@ const packages = readdirSync(join(root, 'packages'))
   .map(({ dir, file }) => ({ dir, pkg: JSON.parse(readFileSync(file, 'utf8')) }))
   .filter(({ pkg }) => pkg.private !== true);
 
-const out = mkdtempSync(join(tmpdir(), 'eventport-pack-'));
 const problems = [];
+checkInternalRanges();
+const out = mkdtempSync(join(tmpdir(), 'eventport-pack-'));
 try {
   const packed = JSON.parse(
     execFileSync(
@@ -97,9 +100,59 @@ try {
 }
 for (const p of problems) console.error(`FAIL ${p}`);
 console.log(
-  `${packages.length} packed packages checked (contents, publint, attw), ${problems.length} problems`,
+  `${packages.length} packed packages checked (internal ranges, contents, publint, attw), ${problems.length} problems`,
 );
 process.exit(problems.length > 0 ? 1 : 0);
+
+/**
+ * Internal dependency ranges that publishing keeps right (CONTRIBUTING.md, "Versioning"): a
+ * published package names a sibling with a caret range its current version satisfies (`^0.1.0`;
+ * `changeset version` rewrites it on every bump; npm publishes it as written, so `workspace:` is
+ * refused); a private workspace (examples, tests, bench) names it with `*`, which always links
+ * (or pins the current version).
+ */
+function checkInternalRanges() {
+  const versions = new Map(packages.map(({ pkg }) => [pkg.name, pkg.version]));
+  const privates = ['examples', 'integration-tests', 'bench']
+    .flatMap((d) =>
+      existsSync(join(root, d, 'package.json'))
+        ? [join(root, d, 'package.json')]
+        : existsSync(join(root, d))
+          ? readdirSync(join(root, d)).map((x) => join(root, d, x, 'package.json'))
+          : [],
+    )
+    .filter((f) => existsSync(f))
+    .map((f) => JSON.parse(readFileSync(f, 'utf8')));
+  for (const pkg of [...packages.map((p) => p.pkg), ...privates]) {
+    for (const field of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'])
+      for (const [dep, range] of Object.entries(pkg[field] ?? {})) {
+        const version = versions.get(dep);
+        if (version === undefined) continue;
+        // A private workspace may also pin the current version exactly; `changeset version` does
+        // not rewrite private workspaces, so such a pin fails here after the next bump.
+        const ok =
+          caretSatisfies(range, version) || (pkg.private === true && (range === '*' || range === version));
+        if (!ok)
+          problems.push(
+            `${pkg.name}: ${field}.${dep} is "${range}"; use ${pkg.private === true ? '"*"' : `"^${version}"`}` +
+              ' (CONTRIBUTING.md, "Versioning and changelog")',
+          );
+      }
+  }
+}
+
+/** `^a.b.c` satisfied by `version` (npm's caret: the left-most non-zero part is fixed). */
+function caretSatisfies(range, version) {
+  const r = /^\^(\d+)\.(\d+)\.(\d+)$/.exec(range);
+  const v = /^(\d+)\.(\d+)\.(\d+)$/.exec(version);
+  if (r === null || v === null) return false;
+  const [ra, rb, rc] = r.slice(1).map(Number);
+  const [va, vb, vc] = v.slice(1).map(Number);
+  if (ra !== va) return false;
+  if (ra === 0 && rb !== vb) return false;
+  if (ra === 0 && rb === 0 && rc !== vc) return false;
+  return vb > rb || (vb === rb && vc >= rc);
+}
 
 /** The files package.json promises: exports targets (every condition), main, types, bin. */
 function namedFiles(pkg) {

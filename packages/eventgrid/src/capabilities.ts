@@ -1,0 +1,171 @@
+import { CapabilityReport } from '@eventport/core/driver';
+import type { EventGridMode } from './config.js';
+
+/** Event Grid: 1 MB (1,048,576 bytes) per event, and per publish request. */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+/** Namespace topics: at most 1,000 events per publish request. */
+export const NAMESPACE_MAX_EVENTS_PER_PUBLISH = 1000;
+/** Basic topics: at most 5,000 events per publish request. */
+export const BASIC_MAX_EVENTS_PER_PUBLISH = 5000;
+/**
+ * Bytes of the 1 MB kept for the structured-JSON attribute encoding (member names, quotes,
+ * the `partitionkey` member, the batch brackets).
+ */
+export const ATTRIBUTE_RESERVE = 1024;
+/**
+ * The declared maximum event size in the portable measure (`eventSize`): what is left after the
+ * reserve, times 3/4 since binary data travels as `data_base64`. The encoded JSON is checked
+ * again before sending (JSON escaping can make text longer).
+ */
+export const DECLARED_MAX_EVENT_SIZE = Math.floor(((MAX_REQUEST_BYTES - ATTRIBUTE_RESERVE) * 3) / 4);
+/** The release delays the service allows, in seconds. */
+export const RELEASE_DELAYS_S = [0, 10, 60, 600, 3600] as const;
+
+const NO_CONSUMER =
+  'basic topics deliver only by push to an endpoint (webhook), and EventPort has no push receiver yet; consume from a namespace topic (mode=namespace) instead';
+
+/** What Event Grid honours: namespace topics (pull) or basic topics (publish only, for now). */
+export function eventGridCapabilities(mode: EventGridMode): CapabilityReport {
+  return mode === 'basic' ? basic() : namespace();
+}
+
+function namespace(): CapabilityReport {
+  return new CapabilityReport('eventgrid', 'namespace', {
+    'publish.at-most-once': {
+      level: 'native',
+      detail: 'one publish request per batch; a failure is reported, not retried',
+    },
+    'publish.at-least-once': {
+      level: 'native',
+      detail:
+        'the namespace answers a publish once the events are stored; failed requests are retried with backoff by EventPort',
+    },
+    'publish.idempotent': {
+      level: 'unsupported',
+      detail: 'Event Grid does not deduplicate events by id: a resend is a second event',
+    },
+    'consume.at-most-once': {
+      level: 'emulated',
+      detail: 'EventPort acknowledges each event before its handler runs',
+    },
+    'consume.at-least-once': {
+      level: 'native',
+      detail:
+        'receive locks each event; it is acknowledged only after its handler succeeded, otherwise it is delivered again when released or when its lock expires',
+    },
+    'consume.exactly-once': {
+      level: 'emulated',
+      detail:
+        'idempotent consumer (processed source+id remembered in the idempotency store) plus lock renewal; catches redeliveries after lock expiry and producer resends',
+    },
+    'order.per-key': {
+      level: 'unsupported',
+      detail: 'Event Grid does not order deliveries; the key travels as the partitionkey extension only',
+    },
+    'order.global': { level: 'unsupported', detail: 'Event Grid does not order deliveries' },
+    'fan-out': {
+      level: 'native',
+      detail:
+        'group = event subscription: every subscription of a namespace topic receives every event (subscriptions are made on the service; the emulator makes them on first use)',
+    },
+    'competing-consumers': {
+      level: 'native',
+      detail: 'receivers of one event subscription share its events: each locked event goes to one of them',
+    },
+    nack: { level: 'native', detail: 'release: the event is available again (after the delay)' },
+    'redelivery-delay': {
+      level: 'native',
+      detail:
+        'release with releaseDelayInSeconds, the requested delay rounded UP to the values the service allows (0, 10, 60, 600, 3600 s: 5 s waits 10 s, 2 min waits 10 min); longer delays wait 1 h',
+      limit: 3600 * 1000,
+    },
+    'dead-letter': {
+      level: 'emulated',
+      detail:
+        "reject dead-letters without a reason, so an event whose handler exhausted its attempts is published with the reason (deadletterreason, deadletterattempts extensions) to the dead-letter topic (default <topic>.dlq, namespace topic <topic>-dlq), then acknowledged. The subscription's own maxDeliveryCount and dead-letter destination, where configured on the service, still catch events whose consumers crash (reason MaxDeliveryCountExceeded)",
+    },
+    replay: {
+      level: 'unsupported',
+      detail: 'an acknowledged event is gone; receive has no position to seek to',
+    },
+    retention: {
+      level: 'unsupported',
+      detail:
+        'an acknowledged event is gone; the topic retention (1-7 days) only bounds unacknowledged events',
+    },
+    'delayed-delivery': { level: 'unsupported', detail: 'Event Grid has no scheduled publish' },
+    'batch.publish': {
+      level: 'native',
+      detail: 'one publish request carries up to 1,000 events and 1 MB (application/cloudevents-batch+json)',
+    },
+    'batch.consume': {
+      level: 'native',
+      detail:
+        'receive takes up to 100 events (maxEvents from the consumer); acknowledge/release settle up to 100 lock tokens per call',
+    },
+    'lease-extension': {
+      level: 'native',
+      detail:
+        "renewLock while the handler runs; a renewal restarts the subscription's full lock duration (60-300 s, default 60 s) whatever extension is asked for, so keep leaseMs at or below it",
+    },
+    'max-event-size': {
+      level: 'native',
+      detail: `1 MB per event (as structured JSON), less ${ATTRIBUTE_RESERVE} bytes for attribute encoding, times 3/4 since binary data travels base64-encoded; the exact JSON size is checked again before sending`,
+      limit: DECLARED_MAX_EVENT_SIZE,
+    },
+    pull: { level: 'native', detail: 'receive long-polls (maxWaitTime 10-120 s)' },
+    push: {
+      level: 'unsupported',
+      detail:
+        'namespace push subscriptions deliver to Event Hubs or webhooks, which EventPort does not receive yet; pull is used',
+    },
+  });
+}
+
+function basic(): CapabilityReport {
+  return new CapabilityReport('eventgrid', 'basic', {
+    'publish.at-most-once': {
+      level: 'native',
+      detail: 'one EventGridPublisherClient.send per batch; a failure is reported, not retried',
+    },
+    'publish.at-least-once': {
+      level: 'native',
+      detail:
+        'EventGridPublisherClient.send (CloudEvents schema) is answered once the topic stored the events; failures are retried with backoff by EventPort',
+    },
+    'publish.idempotent': {
+      level: 'unsupported',
+      detail: 'Event Grid does not deduplicate events by id: a resend is a second event',
+    },
+    'consume.at-most-once': { level: 'unsupported', detail: NO_CONSUMER },
+    'consume.at-least-once': { level: 'unsupported', detail: NO_CONSUMER },
+    'consume.exactly-once': { level: 'unsupported', detail: NO_CONSUMER },
+    'order.per-key': { level: 'unsupported', detail: 'Event Grid does not order deliveries' },
+    'order.global': { level: 'unsupported', detail: 'Event Grid does not order deliveries' },
+    'fan-out': { level: 'unsupported', detail: NO_CONSUMER },
+    'competing-consumers': { level: 'unsupported', detail: NO_CONSUMER },
+    nack: { level: 'unsupported', detail: NO_CONSUMER },
+    'redelivery-delay': { level: 'unsupported', detail: NO_CONSUMER },
+    'dead-letter': { level: 'unsupported', detail: NO_CONSUMER },
+    replay: { level: 'unsupported', detail: 'basic topics keep no log: events are pushed, then gone' },
+    retention: { level: 'unsupported', detail: 'basic topics keep no log: events are pushed, then gone' },
+    'delayed-delivery': { level: 'unsupported', detail: 'Event Grid has no scheduled publish' },
+    'batch.publish': {
+      level: 'native',
+      detail: 'one send carries up to 5,000 events and 1 MB (CloudEvents batch)',
+    },
+    'batch.consume': { level: 'unsupported', detail: NO_CONSUMER },
+    'lease-extension': { level: 'unsupported', detail: NO_CONSUMER },
+    'max-event-size': {
+      level: 'native',
+      detail: `1 MB per event (as structured JSON), less ${ATTRIBUTE_RESERVE} bytes for attribute encoding, times 3/4 since binary data travels base64-encoded; the exact JSON size is checked again before sending`,
+      limit: DECLARED_MAX_EVENT_SIZE,
+    },
+    pull: { level: 'unsupported', detail: 'basic topics have no pull delivery; use a namespace topic' },
+    push: {
+      level: 'unsupported',
+      detail:
+        'the service pushes to webhooks, but EventPort has no push receiver yet (planned in core), so it cannot consume them',
+    },
+  });
+}

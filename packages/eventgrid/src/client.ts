@@ -1,0 +1,176 @@
+import http from 'node:http';
+import https from 'node:https';
+import {
+  createDefaultHttpClient,
+  createHttpHeaders,
+  createPipelineFromOptions,
+  createPipelineRequest,
+  type HttpClient,
+  type Pipeline,
+} from '@azure/core-rest-pipeline';
+import type { EventGridConfig } from './config.js';
+import { failureOf, type HttpFailure } from './errors.js';
+
+/** The namespace data-plane API version this client speaks. */
+export const API_VERSION = '2024-06-01';
+/** `application/cloudevents-batch+json`: a JSON array of structured CloudEvents. */
+export const BATCH_CONTENT_TYPE = 'application/cloudevents-batch+json; charset=utf-8';
+
+/** One event as `:receive` answers it. */
+export interface ReceiveDetail {
+  readonly brokerProperties: { readonly lockToken: string; readonly deliveryCount: number };
+  readonly event: Record<string, unknown>;
+}
+
+/** What a settle operation answers: per-token results. */
+export interface SettleResult {
+  readonly succeededLockTokens: readonly string[];
+  readonly failedLockTokens: readonly {
+    readonly lockToken: string;
+    readonly error?: { readonly code?: string; readonly message?: string };
+  }[];
+}
+
+export type SettleAction = 'acknowledge' | 'release' | 'reject' | 'renewLock';
+
+/** The result of one request: the parsed answer, or why there is none. */
+export type Answer<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: HttpFailure };
+
+/**
+ * A thin client of the Event Grid namespace REST API (api-version 2024-06-01) on the Azure core
+ * pipeline (`@azure/core-rest-pipeline`: user agent, tracing, proxy, redirects; its retries are
+ * off because EventPort retries). Unlike `@azure/eventgrid-namespaces` 1.0.0, it sends and
+ * returns CloudEvents exactly as JSON, extension attributes included (see the README for the
+ * measurement behind this choice). The key sits in a private field; requests carry it as
+ * `Authorization: SharedAccessKey <key>`.
+ */
+export class NamespaceClient {
+  readonly #key: string;
+  readonly #pipeline: Pipeline;
+  readonly #http: HttpClient;
+  readonly #agent: http.Agent;
+  readonly #endpoint: string;
+  readonly #timeoutMs: number;
+  readonly #insecure: boolean;
+
+  constructor(config: EventGridConfig, key: string) {
+    this.#key = key;
+    this.#endpoint = config.endpoint;
+    this.#timeoutMs = config.requestTimeoutMs;
+    this.#insecure = config.endpoint.startsWith('http:');
+    this.#agent = this.#insecure
+      ? new http.Agent({ keepAlive: true, maxSockets: 64 })
+      : new https.Agent({ keepAlive: true, maxSockets: 64 });
+    this.#pipeline = createPipelineFromOptions({
+      retryOptions: { maxRetries: 0 },
+      agent: this.#agent,
+      userAgentOptions: { userAgentPrefix: 'eventport-eventgrid' },
+    });
+    this.#http = createDefaultHttpClient();
+  }
+
+  /** Publishes a batch body (a JSON array of structured CloudEvents). */
+  publish(topic: string, body: Uint8Array, signal?: AbortSignal): Promise<Answer<unknown>> {
+    return this.#post(`/topics/${encodeURIComponent(topic)}:publish`, {}, body, BATCH_CONTENT_TYPE, signal);
+  }
+
+  /** Receives up to `maxEvents` (1-100), waiting up to `maxWaitTime` seconds (10-120) when none is there. */
+  receive(
+    topic: string,
+    subscription: string,
+    maxEvents: number,
+    maxWaitTime: number,
+    signal?: AbortSignal,
+  ): Promise<Answer<{ value?: ReceiveDetail[] }>> {
+    return this.#post(
+      `${subscriptionPath(topic, subscription)}:receive`,
+      { maxEvents: String(maxEvents), maxWaitTime: String(maxWaitTime) },
+      undefined,
+      undefined,
+      signal,
+      maxWaitTime * 1000,
+    );
+  }
+
+  /** acknowledge / release (with a delay of 0, 10, 60, 600 or 3600 s) / reject / renewLock of 1-100 tokens. */
+  settle(
+    topic: string,
+    subscription: string,
+    action: SettleAction,
+    lockTokens: readonly string[],
+    releaseDelayInSeconds?: number,
+  ): Promise<Answer<SettleResult>> {
+    const query: Record<string, string> =
+      releaseDelayInSeconds === undefined ? {} : { releaseDelayInSeconds: String(releaseDelayInSeconds) };
+    const body = Buffer.from(JSON.stringify({ lockTokens }));
+    return this.#post(`${subscriptionPath(topic, subscription)}:${action}`, query, body, 'application/json');
+  }
+
+  /** Closes the keep-alive sockets. Requests in flight end with an error. */
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  async #post<T>(
+    path: string,
+    query: Record<string, string>,
+    body: Uint8Array | undefined,
+    contentType: string | undefined,
+    signal?: AbortSignal,
+    extraTimeoutMs = 0,
+  ): Promise<Answer<T>> {
+    const url = new URL(path, this.#endpoint);
+    url.searchParams.set('api-version', API_VERSION);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    const headers = createHttpHeaders({
+      authorization: `SharedAccessKey ${this.#key}`,
+      accept: 'application/json',
+    });
+    if (contentType !== undefined) headers.set('content-type', contentType);
+    const request = createPipelineRequest({
+      url: url.toString(),
+      method: 'POST',
+      headers,
+      body: body === undefined ? undefined : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+      timeout: this.#timeoutMs + extraTimeoutMs,
+      abortSignal: signal,
+      allowInsecureConnection: this.#insecure,
+    });
+    let response;
+    try {
+      response = await this.#pipeline.sendRequest(this.#http, request);
+    } catch (err) {
+      return { ok: false, failure: failureOf(err) };
+    }
+    const text = response.bodyAsText ?? '';
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? {} : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (response.status >= 200 && response.status < 300) {
+      if (parsed === undefined) {
+        return {
+          ok: false,
+          failure: { status: response.status, code: 'InvalidResponse', message: 'the answer is not JSON' },
+        };
+      }
+      return { ok: true, value: parsed as T };
+    }
+    const error = (parsed as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+    return {
+      ok: false,
+      failure: {
+        status: response.status,
+        code: typeof error?.code === 'string' ? error.code : undefined,
+        message: typeof error?.message === 'string' ? error.message : text.slice(0, 200),
+      },
+    };
+  }
+}
+
+function subscriptionPath(topic: string, subscription: string): string {
+  return `/topics/${encodeURIComponent(topic)}/eventsubscriptions/${encodeURIComponent(subscription)}`;
+}

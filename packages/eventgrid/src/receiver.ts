@@ -1,0 +1,120 @@
+import { EventPortError, type DriverReceiver, type ReceivedMessage } from '@eventport/core/driver';
+import { RELEASE_DELAYS_S } from './capabilities.js';
+import type { NamespaceClient, SettleAction } from './client.js';
+import { mapHttpFailure } from './errors.js';
+import { decodeEvent } from './wire.js';
+
+/** Lock tokens per settle request (the service's limit). */
+const TOKENS_PER_SETTLE = 100;
+/** Events per receive request (the service's limit). */
+const MAX_EVENTS_PER_RECEIVE = 100;
+
+/** The smallest release delay the service allows that is at least `delayMs` (at most 1 h). */
+export function releaseDelaySeconds(delayMs: number): number {
+  const seconds = Math.max(0, delayMs) / 1000;
+  return RELEASE_DELAYS_S.find((d) => d >= seconds) ?? RELEASE_DELAYS_S[RELEASE_DELAYS_S.length - 1]!;
+}
+
+export interface ReceiverSettings {
+  /** Namespace topic and event subscription, as the service names them. */
+  readonly topic: string;
+  readonly subscription: string;
+  /** Longest a receive waits for events, in seconds (10-120). */
+  readonly maxWaitTime: number;
+}
+
+/**
+ * Pull receiver of one event subscription: receive (maxEvents from the requested max,
+ * maxWaitTime from the config), acknowledge, release (nack, delay rounded up to the allowed
+ * values) and renewLock (lease extension). Settle calls carry at most 100 lock tokens; a token
+ * the service reports as failed (lock lost: the event is delivered again) is logged and, for a
+ * renewal, raised so that the lease keeper knows.
+ */
+export class EventGridReceiver implements DriverReceiver {
+  readonly settlement = 'per-message';
+  #closed = false;
+  readonly #stop = new AbortController();
+  #inFlight: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly client: NamespaceClient,
+    private readonly settings: ReceiverSettings,
+  ) {}
+
+  async receive(max: number, signal: AbortSignal): Promise<ReceivedMessage[]> {
+    if (this.#closed || signal.aborted) return [];
+    const { topic, subscription, maxWaitTime } = this.settings;
+    const abort = AbortSignal.any([signal, this.#stop.signal]);
+    const maxEvents = Math.max(1, Math.min(MAX_EVENTS_PER_RECEIVE, Math.floor(max)));
+    const pending = this.client.receive(topic, subscription, maxEvents, maxWaitTime, abort);
+    this.#inFlight = pending;
+    const answer = await pending;
+    this.#inFlight = undefined;
+    if (!answer.ok) {
+      if (abort.aborted) return [];
+      throw mapHttpFailure(answer.failure, 'receive', `from ${this.label()}`, topic);
+    }
+    const details = Array.isArray(answer.value.value) ? answer.value.value : [];
+    const messages = details.map((detail): ReceivedMessage => {
+      const lockToken = String(detail.brokerProperties?.lockToken ?? '');
+      const decoded = decodeEvent(detail.event, { topic, subscription, lockToken });
+      const count = Number(detail.brokerProperties?.deliveryCount);
+      return {
+        event: decoded.event,
+        deliveryCount: Number.isInteger(count) && count > 0 ? count : 1,
+        handle: lockToken,
+        ...(decoded.undecodable !== undefined ? { undecodable: decoded.undecodable } : {}),
+      };
+    });
+    if (abort.aborted && messages.length > 0) {
+      // Answered as the consumer stopped: give the locked events back at once.
+      await this.settle('release', messages.map(tokenOf), 0).catch(() => undefined);
+      return [];
+    }
+    return messages;
+  }
+
+  async ack(messages: readonly ReceivedMessage[]): Promise<void> {
+    const tokens = messages.map(tokenOf);
+    for (let i = 0; i < tokens.length; i += TOKENS_PER_SETTLE) {
+      await this.settle('acknowledge', tokens.slice(i, i + TOKENS_PER_SETTLE));
+    }
+  }
+
+  nack(message: ReceivedMessage, delayMs: number): Promise<void> {
+    return this.settle('release', [tokenOf(message)], releaseDelaySeconds(delayMs));
+  }
+
+  extendLease(message: ReceivedMessage, _ms: number): Promise<void> {
+    return this.settle('renewLock', [tokenOf(message)]);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stop.abort();
+    await this.#inFlight?.catch(() => undefined);
+  }
+
+  private async settle(action: SettleAction, tokens: string[], delay?: number): Promise<void> {
+    const { topic, subscription } = this.settings;
+    const answer = await this.client.settle(topic, subscription, action, tokens, delay);
+    if (!answer.ok) throw mapHttpFailure(answer.failure, 'settle', `${action} on ${this.label()}`, topic);
+    const failed = Array.isArray(answer.value.failedLockTokens) ? answer.value.failedLockTokens : [];
+    if (failed.length === 0) return;
+    const codes = [...new Set(failed.map((f) => f.error?.code ?? 'unknown'))].join(', ');
+    throw new EventPortError(
+      'SEND_FAILED',
+      `Event Grid ${action} on ${this.label()}: ${failed.length} of ${tokens.length} lock tokens failed (${codes}); their events will be delivered again`,
+      { retryable: false },
+    );
+  }
+
+  private label(): string {
+    return `event subscription "${this.settings.subscription}" of topic "${this.settings.topic}"`;
+  }
+}
+
+function tokenOf(message: ReceivedMessage): string {
+  return message.handle as string;
+}

@@ -1,0 +1,95 @@
+import type { Event } from '@eventport/core';
+import {
+  fromStructured,
+  InvalidEventError,
+  toStructured,
+  undecodable,
+  type Decoded,
+} from '@eventport/core/driver';
+
+/**
+ * Event Grid's wire format is CloudEvents 1.0 in structured JSON: every attribute, extensions
+ * included, is a member of the event object. EventPort's `key` travels as the CloudEvents
+ * partitioning extension `partitionkey` (so an event's own extension of that name is refused
+ * at send: it would come back as the key).
+ */
+export const KEY_EXTENSION = 'partitionkey';
+
+const encoder = new TextEncoder();
+const OPEN = encoder.encode('{');
+
+/**
+ * One event as structured CloudEvents JSON (binary data as `data_base64`), with the key as
+ * `partitionkey`. @throws InvalidEventError when the event has an extension named `partitionkey`.
+ */
+export function encodeEvent(event: Event): Uint8Array {
+  if (Object.prototype.hasOwnProperty.call(event.extensions, KEY_EXTENSION)) {
+    throw new InvalidEventError(
+      `extensions.${KEY_EXTENSION}`,
+      'is where Event Grid carries the event key; set the key instead',
+    );
+  }
+  const body = toStructured(event).body ?? encoder.encode('{}');
+  if (event.key === undefined) return body;
+  const member = encoder.encode(`${JSON.stringify(KEY_EXTENSION)}:${JSON.stringify(event.key)},`);
+  // toStructured writes a JSON object that always has members (id, source, …): `{` + key + rest.
+  const out = new Uint8Array(body.byteLength + member.byteLength);
+  out.set(OPEN, 0);
+  out.set(member, 1);
+  out.set(body.subarray(1), 1 + member.byteLength);
+  return out;
+}
+
+/** A JSON array of encoded events (`application/cloudevents-batch+json`). */
+export function batchBody(encoded: readonly Uint8Array[]): Uint8Array {
+  let size = 1 + Math.max(0, encoded.length - 1) + 1;
+  for (const e of encoded) size += e.byteLength;
+  const out = new Uint8Array(size);
+  out[0] = 0x5b; // [
+  let at = 1;
+  encoded.forEach((e, i) => {
+    if (i > 0) out[at++] = 0x2c; // ,
+    out.set(e, at);
+    at += e.byteLength;
+  });
+  out[at] = 0x5d; // ]
+  return out;
+}
+
+/** Where a received event came from, for the wrapper of one that cannot be decoded. */
+export interface Origin {
+  readonly topic: string;
+  readonly subscription: string;
+  readonly lockToken: string;
+}
+
+/**
+ * Decodes one received CloudEvent (the `event` member of a receive answer). Never throws: an
+ * event that is not a valid CloudEvent for EventPort is wrapped by `undecodable()` with its JSON
+ * bytes and the reason, and the portable layer dead-letters it.
+ */
+export function decodeEvent(raw: unknown, origin: Origin): Decoded {
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = encoder.encode(JSON.stringify(raw) ?? '');
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new InvalidEventError('event', 'a received event must be a JSON object');
+    }
+    const { [KEY_EXTENSION]: key, ...rest } = raw as Record<string, unknown>;
+    if (key !== undefined && typeof key !== 'string') {
+      throw new InvalidEventError(KEY_EXTENSION, `must be a string, got ${typeof key}`);
+    }
+    const event = fromStructured(key === undefined ? bytes : encoder.encode(JSON.stringify(rest)), { key });
+    return { event };
+  } catch (err) {
+    const id = (raw as { id?: unknown } | null)?.id;
+    return undecodable(
+      {
+        body: bytes,
+        id: typeof id === 'string' ? id : `${origin.subscription}:${origin.lockToken}`,
+        source: `/eventgrid/${origin.topic}/${origin.subscription}`,
+      },
+      err,
+    );
+  }
+}

@@ -1,0 +1,76 @@
+import { createEvent, InvalidEventError, UNDECODABLE_TYPE } from '@eventport/core/driver';
+import { batchBody, decodeEvent, encodeEvent, KEY_EXTENSION } from '../src/wire.js';
+
+const origin = { topic: 'orders', subscription: 'billing', lockToken: 'tok' };
+const json = (bytes: Uint8Array) =>
+  JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
+const roundTrip = (e: ReturnType<typeof createEvent>) => decodeEvent(json(encodeEvent(e)), origin);
+
+describe('wire: structured CloudEvents JSON', () => {
+  test('every attribute round-trips, extensions typed, the key as partitionkey', () => {
+    const event = createEvent({
+      id: 'e-1',
+      source: '/shop/orders',
+      type: 'order.created',
+      time: '2026-01-02T03:04:05.678+02:00',
+      subject: 'orders/1',
+      dataschema: 'https://example.com/schema.json',
+      datacontenttype: 'application/json',
+      key: 'cust-42',
+      extensions: {
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        tenant: 'acme',
+        n: 7,
+        flag: false,
+      },
+      data: { total: 42, items: ['a', 'b'] },
+    });
+    const wire = json(encodeEvent(event));
+    expect(wire).toMatchObject({
+      partitionkey: 'cust-42',
+      traceparent: event.extensions.traceparent,
+      n: 7,
+      flag: false,
+    });
+    const back = roundTrip(event);
+    expect(back.undecodable).toBeUndefined();
+    expect(back.event).toEqual(event);
+  });
+
+  test('binary data (data_base64), text, no data, no key', () => {
+    const bin = createEvent({ source: '/s', type: 't', data: new Uint8Array([0, 255, 1, 128]) });
+    expect(json(encodeEvent(bin)).data_base64).toBe('AP8BgA==');
+    expect(roundTrip(bin).event.data).toEqual(new Uint8Array([0, 255, 1, 128]));
+    const text = createEvent({ source: '/s', type: 't', datacontenttype: 'text/plain', data: 'héllo "x"' });
+    expect(roundTrip(text).event).toEqual(text);
+    const empty = createEvent({ source: '/s', type: 't' });
+    expect(KEY_EXTENSION in json(encodeEvent(empty))).toBe(false);
+    expect(roundTrip(empty).event).toEqual(empty);
+  });
+
+  test('an extension named partitionkey is refused (it is where the key travels)', () => {
+    const event = createEvent({ source: '/s', type: 't', extensions: { partitionkey: 'x' } });
+    expect(() => encodeEvent(event)).toThrow(InvalidEventError);
+  });
+
+  test('a batch is a JSON array of the encoded events', () => {
+    const a = createEvent({ source: '/s', type: 'a' });
+    const b = createEvent({ source: '/s', type: 'b', key: 'k' });
+    const arr = JSON.parse(Buffer.from(batchBody([encodeEvent(a), encodeEvent(b)])).toString()) as unknown[];
+    expect(arr).toHaveLength(2);
+    expect(JSON.parse(Buffer.from(batchBody([])).toString())).toEqual([]);
+  });
+
+  test.each([
+    ['an unknown specversion', { id: 'x', source: '/s', type: 't', specversion: '0.3' }],
+    ['a non-string key', { id: 'x', source: '/s', type: 't', specversion: '1.0', partitionkey: 5 }],
+    ['no type', { id: 'x', source: '/s', specversion: '1.0' }],
+    ['not an object', 'just a string'],
+    ['null', null],
+  ])('%s is wrapped as undecodable (never thrown), with its bytes and a reason', (_what, raw) => {
+    const d = decodeEvent(raw, origin);
+    expect(d.undecodable).toEqual(expect.any(String));
+    expect(d.event.type).toBe(UNDECODABLE_TYPE);
+    if (raw !== null) expect(Buffer.from(d.event.data as Uint8Array).toString()).toBe(JSON.stringify(raw));
+  });
+});

@@ -12,7 +12,7 @@ import { mapEventHubsError } from './errors.js';
 import { encodeEvent } from './wire.js';
 
 /** Key groups of one EventPort batch sent at the same time (each group's own batches go one by one). */
-const GROUP_CONCURRENCY = 8;
+const GROUP_CONCURRENCY = 32;
 
 /**
  * Sends EventPort batches with `createBatch` / `tryAdd` (the size limit comes from the sender

@@ -50,7 +50,7 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/packages/*/test/**/*.test.ts'],
+      testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/examples/test/**/*.test.ts'],
     },
     {
       // Real brokers on loopback. Global setup starts only the brokers the selected

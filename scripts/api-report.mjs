@@ -56,15 +56,26 @@ const printer = ts.createPrinter({ removeComments: true, newLine: ts.NewLineKind
 function entryReport(file) {
   const source = program.getSourceFile(file);
   const moduleSymbol = source && checker.getSymbolAtLocation(source);
-  if (moduleSymbol === undefined) return ['// (no module)'];
+  return moduleSymbol === undefined ? ['// (no module)'] : moduleReport(moduleSymbol);
+}
+
+function moduleReport(moduleSymbol) {
   const out = [];
   const exports = checker.getExportsOfModule(moduleSymbol).sort((a, b) => a.name.localeCompare(b.name));
   for (const exported of exports) {
     const target = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
     const declarations = target.declarations ?? [];
-    const renamed =
-      target.name !== exported.name && target.name !== 'default' ? ` (as ${exported.name})` : '';
-    if (renamed !== '') out.push(`// ${target.name} is exported as ${exported.name}`);
+    if (declarations.length > 0 && declarations.every((d) => ts.isSourceFile(d))) {
+      // `export * as name from './module.js'`: the module's exports, nested.
+      out.push(
+        `namespace ${exported.name} {`,
+        ...moduleReport(target).map((l) => (l === '' ? l : `    ${l}`)),
+        '}',
+      );
+      continue;
+    }
+    const renamed = target.name !== exported.name && target.name !== 'default';
+    if (renamed) out.push(`// ${target.name} is exported as ${exported.name}`);
     if (declarations.length === 0) out.push(`// ${exported.name}: no declaration`);
     for (const decl of declarations) {
       const node = withoutPrivateMembers(ts.isVariableDeclaration(decl) ? decl.parent.parent : decl);
@@ -72,7 +83,7 @@ function entryReport(file) {
         printer.printNode(ts.EmitHint.Unspecified, node, decl.getSourceFile()).replace(/^export /, ''),
       );
     }
-    if (renamed !== '') out.push('');
+    if (renamed) out.push('');
   }
   return out;
 }

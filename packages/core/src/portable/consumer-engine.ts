@@ -142,7 +142,9 @@ export class ConsumerEngine {
         continue;
       }
       if (batch.length === 0) {
-        await this.spinGuard.emptyReceive(performance.now() - asked, this.stop.signal);
+        // a receive cut short by close() is not a spin
+        if (!this.stop.signal.aborted)
+          await this.spinGuard.emptyReceive(performance.now() - asked, this.stop.signal);
         continue;
       }
       this.spinGuard.reset();

@@ -1,0 +1,85 @@
+/**
+ * Resource leaks (issue: reliability): 50 connect/produce/consume/close cycles on the embedded
+ * broker leave no timer, socket or child process behind and do not grow the heap beyond a stated
+ * bound; one long-lived consumer handles 200,000 events without growing the heap or its handles.
+ * A forced GC (V8's gc(), enabled here for this file) precedes every heap reading.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { connect } from '../../src/api/connect.js';
+import '@eventport/memory';
+import { RecordingLogger, uniqueName } from '../helpers/fakes.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function heapAfterGc(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+function liveHandles(): number {
+  return process
+    .getActiveResourcesInfo()
+    .filter((r) => r === 'Timeout' || r === 'TCPWRAP' || r === 'TCPSocketWrap' || r === 'ProcessWrap').length;
+}
+
+async function cycle(): Promise<void> {
+  const broker = await connect(`memory://${uniqueName('leak')}`, { logger: new RecordingLogger() });
+  const got: string[] = [];
+  const sub = await broker.consumer('t', { from: 'earliest' }).subscribe((e) => void got.push(e.id));
+  await broker.producer('t').send([
+    { type: 't', source: '/s', data: 1 },
+    { type: 't', source: '/s', data: 2 },
+  ]);
+  const end = Date.now() + 5_000;
+  while (got.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 1));
+  expect(got).toHaveLength(2);
+  await sub.close();
+  await broker.close();
+}
+
+it('50 connect/produce/consume/close cycles leave no handle behind and do not grow the heap', async () => {
+  await cycle(); // warm up (module caches, JIT)
+  const handles = liveHandles();
+  const heap = heapAfterGc();
+  for (let i = 0; i < 50; i++) await cycle();
+  expect(liveHandles()).toBeLessThanOrEqual(handles);
+  // bound: 2 MiB for 50 cycles (about 40 KiB a cycle would be a leak of every broker's state)
+  expect(heapAfterGc() - heap).toBeLessThan(2 * 1024 * 1024);
+}, 60_000);
+
+it('a long-lived consumer handles 200,000 events without growing the heap or its handles', async () => {
+  // retention bounds what the embedded broker itself keeps: what is measured is the consumer
+  const broker = await connect(`memory://${uniqueName('leak-long')}?retentionMs=500`, {
+    logger: new RecordingLogger(),
+  });
+  let handled = 0;
+  const sub = await broker.consumer('t', { from: 'earliest', concurrency: 16 }).subscribe(() => {
+    handled++;
+  });
+  const producer = broker.producer('t');
+  const batch = (n: number): { type: string; source: string; key: string; data: number }[] =>
+    Array.from({ length: n }, (_, i) => ({ type: 't', source: '/s', key: `k${i % 64}`, data: i }));
+  let sent = 0;
+  const pump = async (target: number): Promise<void> => {
+    while (sent < target) {
+      await producer.send(batch(1_000));
+      sent += 1_000;
+      const end = Date.now() + 10_000;
+      while (handled < sent && Date.now() < end) await new Promise((r) => setImmediate(r));
+      if (handled < sent) throw new Error(`only ${handled} of ${sent} events handled`);
+    }
+  };
+  await pump(20_000); // warm up
+  const handles = liveHandles();
+  const heap = heapAfterGc();
+  await pump(200_000);
+  expect(handled).toBe(200_000);
+  expect(liveHandles()).toBeLessThanOrEqual(handles);
+  // bound: 8 MiB over 180,000 events (44 bytes an event kept would exceed it)
+  expect(heapAfterGc() - heap).toBeLessThan(8 * 1024 * 1024);
+  await sub.close();
+  await broker.close();
+}, 120_000);

@@ -10,7 +10,7 @@ import { connect, silentLogger, type Broker, type Event } from '@eventport/core'
 import '@eventport/pubsub';
 import { SwitchableProxy } from '../sqs/support/proxy.js';
 import { uniqueName } from '../support/env.js';
-import { emulatorHost, pubsubUrl } from './support/pubsub.js';
+import { emulatorHost, pubsubUrl, rawClient } from './support/pubsub.js';
 
 jest.setTimeout(120_000);
 
@@ -110,5 +110,38 @@ test('a subscriber behind the proxy resumes after the cut; nothing acknowledged 
     expect(seen.size).toBe(100);
   } finally {
     await sub.close();
+  }
+});
+
+test('what an emulator restart does (it keeps nothing): a vanished topic and subscription are re-created, consumption resumes', async () => {
+  const topic = uniqueName('vanish');
+  const raw = rawClient();
+  const seen = new Set<number>();
+  const sub = await direct.consumer(topic, { group: 'v', ordering: 'none' }).subscribe((e) => {
+    seen.add((e.data as { n: number }).n);
+  });
+  const producer = direct.producer(topic, {
+    retry: { attempts: 20, backoff: 'fixed', initialDelayMs: 200, maxDelayMs: 200, jitter: 0 },
+  });
+  try {
+    await producer.send([{ type: 'v', source: '/v', data: { n: 0 } }]);
+    await until(() => seen.has(0), 30_000, 'the first event');
+    await raw.subscription(`${topic}.v`).delete();
+    await raw.topic(topic).delete();
+    await raw.topic(`${topic}.dlq`).delete();
+    // the consumer's next Pull finds its subscription gone and re-creates it (and the topics)
+    const end = Date.now() + 30_000;
+    while (!(await raw.subscription(`${topic}.v`).exists())[0]) {
+      if (Date.now() > end) throw new Error('the subscription was not re-created within 30 s');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await producer.send([{ type: 'v', source: '/v', data: { n: 1 } }]);
+    await until(() => seen.has(1), 30_000, 'an event after the re-creation');
+    // a producer whose topic vanished re-creates it and its retry goes through
+    await raw.topic(topic).delete();
+    await expect(producer.send([{ type: 'v', source: '/v', data: { n: 2 } }])).resolves.toHaveLength(1);
+  } finally {
+    await sub.close();
+    await raw.close();
   }
 });

@@ -70,14 +70,21 @@ export class PubSubDriver implements Driver {
     await this.#resources.ensureTopic(topic);
     this.assertOpen();
     const { ordering, publishTimeoutMs } = this.config;
-    return this.track(new PubSubSender(this.#resources.topic(topic), topic, { ordering, publishTimeoutMs }));
+    const resources = this.#resources;
+    const heal = this.config.autoCreate
+      ? () => {
+          resources.forget(topic);
+          return resources.ensureTopic(topic);
+        }
+      : undefined;
+    return this.track(new PubSubSender(resources.topic(topic), topic, { ordering, publishTimeoutMs }, heal));
   }
 
   async openReceiver(topic: string, options: ReceiverOptions): Promise<DriverReceiver> {
     this.assertOpen();
     const c = this.config;
     const deadLetterTopic = options.deadLetter?.topic ?? `${topic}.dlq`;
-    const subscription = await this.#resources.ensureSubscription({
+    const spec = {
       topic,
       group: options.group,
       ackDeadlineSeconds: Math.max(10, Math.min(600, Math.ceil(options.leaseMs / 1000))),
@@ -93,7 +100,9 @@ export class PubSubDriver implements Driver {
           Math.min(MAX_DELIVERY_ATTEMPTS, options.deadLetter?.maxDeliveries ?? MAX_DELIVERY_ATTEMPTS),
         ),
       },
-    });
+    };
+    const resources = this.#resources;
+    const subscription = await resources.ensureSubscription(spec);
     const client = await this.subscriberClient();
     this.assertOpen();
     return this.track(
@@ -106,6 +115,13 @@ export class PubSubDriver implements Driver {
         holdBackKeys: c.ordering && options.orderedByKey,
         ackDeadlineSeconds: Math.max(10, Math.min(600, Math.ceil(options.leaseMs / 1000))),
         deadLetter: this.deadLetterPublisher(deadLetterTopic),
+        heal: c.autoCreate
+          ? async () => {
+              resources.forget(topic, subscription);
+              resources.forget(deadLetterTopic);
+              await resources.ensureSubscription(spec);
+            }
+          : undefined,
       }),
     );
   }

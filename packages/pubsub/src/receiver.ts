@@ -1,6 +1,8 @@
 import type { v1 } from '@google-cloud/pubsub';
 import type { Event } from '@eventport/core';
 import {
+  BrokerUnavailableError,
+  TopicNotFoundError,
   withDeadLetterInfo,
   type EventPortError,
   type DriverReceiver,
@@ -35,6 +37,8 @@ export interface ReceiverSettings {
   readonly holdBackKeys: boolean;
   /** The subscription's ack deadline, for keeping held messages alive. */
   readonly ackDeadlineSeconds: number;
+  /** Re-creates the subscription when it vanished (auto-creation on); absent: a missing one is final. */
+  readonly heal?: () => Promise<void>;
   /** Publishes to the dead-letter topic (events that exhausted their attempts, undecodable messages). */
   readonly deadLetter: DeadLetterPublish;
 }
@@ -78,6 +82,7 @@ export class PubSubReceiver implements DriverReceiver {
   private requested = 0;
   private failure: EventPortError | undefined;
   private wake: (() => void) | undefined;
+  private healing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   /** Hold-back: key → messages waiting for the key's current one. */
   private readonly held = new Map<string, ReceivedMessage[]>();
@@ -183,7 +188,20 @@ export class PubSubReceiver implements DriverReceiver {
           if (this.abort.signal.aborted) return;
           const mapped = mapPubSubError(err, `pull from ${subscription}`, subscription);
           // A Pull that waited its whole deadline without messages is not a failure.
-          if (mapped.code !== 'TIMEOUT') this.failure = mapped;
+          if (mapped.code === 'TIMEOUT') return;
+          const heal = this.settings.heal;
+          if (mapped instanceof TopicNotFoundError && heal !== undefined) {
+            // The subscription vanished (deleted, an emulator restart): re-create it; retryable meanwhile.
+            this.healing ??= heal()
+              .catch(() => undefined)
+              .finally(() => (this.healing = undefined));
+            this.failure = new BrokerUnavailableError(
+              `subscription ${subscription} was missing; re-creating it`,
+              {
+                cause: mapped,
+              },
+            );
+          } else this.failure = mapped;
         },
       )
       .finally(() => {

@@ -111,6 +111,12 @@ export class Resources {
     return name;
   }
 
+  /** Forgets that a topic (and, when named, a subscription) exists, so the next ensure re-creates it. */
+  forget(topic: string, subscription?: string): void {
+    this.topics.delete(topic);
+    if (subscription !== undefined) this.subscriptions.delete(subscription);
+  }
+
   /** A topic handle for publishing. */
   topic(topic: string): Topic {
     return this.pubsub.topic(topic);

@@ -1,6 +1,8 @@
 import type { Topic } from '@google-cloud/pubsub';
 import {
+  BrokerUnavailableError,
   ClosedError,
+  TopicNotFoundError,
   ConfigError,
   EventTooLargeError,
   type DriverSender,
@@ -46,6 +48,8 @@ export class PubSubSender implements DriverSender {
     private readonly topic: Topic,
     private readonly name: string,
     private readonly settings: SenderSettings,
+    /** Re-creates the topic when it vanished (auto-creation on); absent: a missing topic is final. */
+    private readonly heal?: () => Promise<void>,
   ) {
     topic.setPublishOptions(publishOptions(settings));
   }
@@ -88,6 +92,22 @@ export class PubSubSender implements DriverSender {
       await Promise.all(pending);
     }
     for (const key of failedKeys) this.topic.resumePublishing(key);
+    if (this.heal !== undefined && outcomes.some((o) => !o.ok && o.error instanceof TopicNotFoundError)) {
+      // The topic vanished (deleted, an emulator restart): re-create it, and let the portable
+      // layer retry those events.
+      await this.heal().catch(() => undefined);
+      for (let i = 0; i < outcomes.length; i++) {
+        const o = outcomes[i]!;
+        if (!o.ok && o.error instanceof TopicNotFoundError) {
+          outcomes[i] = {
+            ok: false,
+            error: new BrokerUnavailableError(`topic ${this.name} was missing; re-created it`, {
+              cause: o.error,
+            }),
+          };
+        }
+      }
+    }
     return outcomes;
   }
 

@@ -76,7 +76,7 @@ function namespace(): CapabilityReport {
     'redelivery-delay': {
       level: 'native',
       detail:
-        'release with releaseDelayInSeconds, the requested delay rounded UP to the values the service allows (0, 10, 60, 600, 3600 s: 5 s waits 10 s, 2 min waits 10 min); longer delays wait 1 h',
+        'release with releaseDelayInSeconds, which takes only 0, 10, 60, 600 or 3600 s: EventPort holds the lock for the part of the delay above the largest allowed value when that part is at most 30 s, then releases (5 s: hold 5 s, release 0; 25 s: hold 15 s, release 10 s; 90 s: hold 30 s, release 60 s), and otherwise rounds the delay UP to the next allowed value (45 s waits 60 s, 2 min waits 10 min); longer than 1 h waits 1 h',
       limit: 3600 * 1000,
     },
     'dead-letter': {

@@ -104,7 +104,12 @@ export class EventGridDriver implements Driver {
     }
     this.assertOpen();
     return this.track(
-      new EventGridReceiver(client, { topic: name, subscription, maxWaitTime: this.config.maxWaitTime }),
+      new EventGridReceiver(client, {
+        topic: name,
+        subscription,
+        maxWaitTime: this.config.maxWaitTime,
+        logger: this.logger,
+      }),
     );
   }
 

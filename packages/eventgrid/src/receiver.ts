@@ -1,4 +1,9 @@
-import { EventPortError, type DriverReceiver, type ReceivedMessage } from '@eventport/core/driver';
+import {
+  EventPortError,
+  type DriverReceiver,
+  type Logger,
+  type ReceivedMessage,
+} from '@eventport/core/driver';
 import { RELEASE_DELAYS_S } from './capabilities.js';
 import type { NamespaceClient, SettleAction } from './client.js';
 import { mapHttpFailure } from './errors.js';
@@ -15,12 +20,32 @@ export function releaseDelaySeconds(delayMs: number): number {
   return RELEASE_DELAYS_S.find((d) => d >= seconds) ?? RELEASE_DELAYS_S[RELEASE_DELAYS_S.length - 1]!;
 }
 
+/** Longest EventPort holds a nacked event's lock before releasing it (half the shortest lock, 60 s). */
+export const MAX_HOLD_MS = 30_000;
+
+/**
+ * How a nack with `delayMs` is carried out: hold the lock for `holdMs`, then release with
+ * `releaseSeconds` (an allowed value), so that the event comes back after exactly the delay
+ * whenever the remainder above an allowed value is at most 30 s (5 s: hold 5 s, release 0;
+ * 25 s: hold 15 s, release 10 s; 90 s: hold 30 s, release 60 s). Otherwise the delay is rounded
+ * up to the next allowed value (45 s: release 60 s), capped at 1 h.
+ */
+export function releasePlan(delayMs: number): { holdMs: number; releaseSeconds: number } {
+  const ms = Math.max(0, Math.ceil(delayMs));
+  for (let i = RELEASE_DELAYS_S.length - 1; i >= 0; i--) {
+    const d = RELEASE_DELAYS_S[i]! * 1000;
+    if (d <= ms && ms - d <= MAX_HOLD_MS) return { holdMs: ms - d, releaseSeconds: d / 1000 };
+  }
+  return { holdMs: 0, releaseSeconds: releaseDelaySeconds(ms) };
+}
+
 export interface ReceiverSettings {
   /** Namespace topic and event subscription, as the service names them. */
   readonly topic: string;
   readonly subscription: string;
   /** Longest a receive waits for events, in seconds (10-120). */
   readonly maxWaitTime: number;
+  readonly logger: Logger;
 }
 
 /**
@@ -35,6 +60,8 @@ export class EventGridReceiver implements DriverReceiver {
   #closed = false;
   readonly #stop = new AbortController();
   #inFlight: Promise<unknown> | undefined;
+  /** Nacked events whose lock EventPort holds until their release: token -> timer and deadline. */
+  readonly #held = new Map<string, { timer: NodeJS.Timeout; releaseAt: number }>();
 
   constructor(
     private readonly client: NamespaceClient,
@@ -81,8 +108,26 @@ export class EventGridReceiver implements DriverReceiver {
     }
   }
 
+  /**
+   * Releases the event (see {@link releasePlan}). A held event is released when its hold ends,
+   * or at once (with the rest of its delay rounded up) when the receiver closes.
+   */
   nack(message: ReceivedMessage, delayMs: number): Promise<void> {
-    return this.settle('release', [tokenOf(message)], releaseDelaySeconds(delayMs));
+    const token = tokenOf(message);
+    const { holdMs, releaseSeconds } = releasePlan(delayMs);
+    if (holdMs === 0 || this.#closed) return this.settle('release', [token], releaseDelaySeconds(delayMs));
+    const releaseAt = Date.now() + delayMs;
+    const timer = setTimeout(() => {
+      this.#held.delete(token);
+      this.settle('release', [token], releaseSeconds).catch((err: unknown) =>
+        this.settings.logger.warn('release failed; the event is delivered again when its lock expires', {
+          topic: this.settings.topic,
+          error: err,
+        }),
+      );
+    }, holdMs);
+    this.#held.set(token, { timer, releaseAt });
+    return Promise.resolve();
   }
 
   extendLease(message: ReceivedMessage, _ms: number): Promise<void> {
@@ -93,6 +138,14 @@ export class EventGridReceiver implements DriverReceiver {
     if (this.#closed) return;
     this.#closed = true;
     this.#stop.abort();
+    const held = [...this.#held];
+    this.#held.clear();
+    await Promise.allSettled(
+      held.map(([token, { timer, releaseAt }]) => {
+        clearTimeout(timer);
+        return this.settle('release', [token], releaseDelaySeconds(releaseAt - Date.now()));
+      }),
+    );
     await this.#inFlight?.catch(() => undefined);
   }
 

@@ -27,7 +27,7 @@ describe('capabilities', () => {
     ] as const)
       expect(c.get(g).level).toBe('native');
     expect(c.get('dead-letter').level).toBe('emulated');
-    expect(c.get('redelivery-delay').detail).toMatch(/rounded UP/);
+    expect(c.get('redelivery-delay').detail).toMatch(/rounds the delay UP/);
     expect(c.get('redelivery-delay').limit).toBe(3_600_000);
     expect(c.get('max-event-size').limit).toBeLessThan(1024 * 1024);
   });

@@ -2,7 +2,7 @@ import { connect, silentLogger, type Broker } from '@eventport/core';
 import { EventPortError } from '@eventport/core/driver';
 import { parseEventGridConfig } from '../src/config.js';
 import { NamespaceClient } from '../src/client.js';
-import { EventGridReceiver, releaseDelaySeconds } from '../src/receiver.js';
+import { EventGridReceiver, releaseDelaySeconds, releasePlan } from '../src/receiver.js';
 import '../src/index.js';
 import { fakeServer, type Seen } from './fake-server.js';
 
@@ -19,6 +19,25 @@ describe('releaseDelaySeconds: the delay rounded UP to 0, 10, 60, 600, 3600 s', 
     [600_001, 3600],
     [10 * 3600_000, 3600],
   ])('%d ms -> %d s', (ms, s) => expect(releaseDelaySeconds(ms)).toBe(s));
+});
+
+describe('releasePlan: hold the lock for the remainder above an allowed value (at most 30 s), else round up', () => {
+  test.each([
+    [0, 0, 0],
+    [50, 50, 0],
+    [5_000, 5_000, 0],
+    [30_000, 20_000, 10],
+    [25_000, 15_000, 10],
+    [40_000, 30_000, 10],
+    [45_000, 0, 60],
+    [90_000, 30_000, 60],
+    [120_000, 0, 600],
+    [610_000, 10_000, 600],
+    [3_700_000, 0, 3600],
+  ])('%d ms -> hold %d ms, release %d s', (ms, holdMs, releaseSeconds) => {
+    expect(releasePlan(ms)).toEqual({ holdMs, releaseSeconds });
+    expect(holdMs + releaseSeconds * 1000).toBeGreaterThanOrEqual(Math.min(ms, 3_600_000));
+  });
 });
 
 describe('EventGridReceiver against a fake namespace', () => {
@@ -72,7 +91,12 @@ describe('EventGridReceiver against a fake namespace', () => {
     const client = new NamespaceClient(config, key);
     return {
       client,
-      r: new EventGridReceiver(client, { topic: 'orders', subscription: 'billing', maxWaitTime: 15 }),
+      r: new EventGridReceiver(client, {
+        topic: 'orders',
+        subscription: 'billing',
+        maxWaitTime: 15,
+        logger: silentLogger,
+      }),
     };
   }
 
@@ -104,15 +128,35 @@ describe('EventGridReceiver against a fake namespace', () => {
     expect(acks.map((s) => (JSON.parse(s.body) as { lockTokens: string[] }).lockTokens.length)).toEqual([
       100, 100, 5,
     ]);
-    await r.nack(got[0]!, 5_000);
+    await r.nack(got[0]!, 45_000);
     const release = server.seen.find((s) => s.url.pathname.endsWith(':release'))!;
-    expect(release.url.searchParams.get('releaseDelayInSeconds')).toBe('10');
+    expect(release.url.searchParams.get('releaseDelayInSeconds')).toBe('60');
     expect(JSON.parse(release.body)).toEqual({ lockTokens: ['token-0'] });
     await r.extendLease(got[1]!, 30_000);
     expect(server.seen.some((s) => s.url.pathname.endsWith(':renewLock') && s.body.includes('token-1'))).toBe(
       true,
     );
     await r.close();
+    client.close();
+  });
+
+  test('a short nack holds the lock, then releases with 0; close releases held events at once', async () => {
+    const { client, r } = receiver();
+    const got = await r.receive(3, new AbortController().signal);
+    const releases = () => server.seen.filter((s) => s.url.pathname.endsWith(':release'));
+    const started = Date.now();
+    await r.nack(got[0]!, 300);
+    expect(releases()).toHaveLength(0);
+    while (releases().length === 0 && Date.now() - started < 5_000)
+      await new Promise((res) => setTimeout(res, 20));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(releases()[0]!.url.searchParams.get('releaseDelayInSeconds')).toBe('0');
+    await r.nack(got[1]!, 20_000);
+    expect(releases()).toHaveLength(1);
+    await r.close();
+    expect(releases()).toHaveLength(2);
+    expect(releases()[1]!.body).toContain('token-1');
+    expect(releases()[1]!.url.searchParams.get('releaseDelayInSeconds')).toBe('60');
     client.close();
   });
 

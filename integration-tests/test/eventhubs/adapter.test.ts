@@ -135,6 +135,18 @@ test('two consumers of one group split 4 partitions; when one closes the other t
     byB.add(e.id);
     partsB.add(String(ctx.partition));
   });
+  // wait until the two have split the partitions (ownership claims in the checkpoint store)
+  const native = a.raw() as EventHubsNative;
+  const store = await native.checkpointStore();
+  const fqns = native.producer(hub).fullyQualifiedNamespace;
+  await until(
+    async () => {
+      const owners = (await store.listOwnership(fqns, hub, 'workers')).filter((o) => o.ownerId !== '');
+      return owners.length === 4 && new Set(owners.map((o) => o.ownerId)).size === 2;
+    },
+    20_000,
+    'both consumers owning partitions',
+  );
   const producer = a.producer(hub);
   const first = Array.from({ length: 80 }, (_, i) => `first-${i}`);
   for (const id of first) await producer.send({ id, type: 't', source: '/s', key: id });

@@ -8,7 +8,7 @@ import {
 import { CheckFailed, NotVerified, defineCheck } from '../check.js';
 import { tapDriver } from '../taps.js';
 import { closeWithin, fastRetry, sleep, startPosition, subscribe, waitFor, within } from '../util.js';
-import { numbered } from './delivery.js';
+import { numbered } from './events.js';
 
 export const exactlyOnce = defineCheck({
   id: 'exactly-once',

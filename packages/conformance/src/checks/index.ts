@@ -1,18 +1,9 @@
 import type { Check } from '../check.js';
 import { roundTrip, topicIsolation, traceContext } from './basics.js';
-import {
-  atMostOnce,
-  competingConsumers,
-  deadLetter,
-  drain,
-  durability,
-  fanOut,
-  handlerAttempts,
-  leaseExtension,
-  manyConsumers,
-  redelivery,
-  redeliveryDelay,
-} from './delivery.js';
+import { competingConsumers, fanOut, manyConsumers } from './consumers.js';
+import { atMostOnce, handlerAttempts, redelivery } from './redelivery.js';
+import { deadLetter, redeliveryDelay } from './dead-letter.js';
+import { drain, durability, leaseExtension } from './durability.js';
 import { exactlyOnce } from './exactly-once.js';
 import { cancellation, declaredUnsupported, escapeHatch, lifecycle, missingTopic } from './lifecycle.js';
 import { globalOrder, perKeyOrder, perKeyOrderPublishFault } from './ordering.js';

@@ -2,7 +2,7 @@ import { BrokerUnavailableError } from '@eventport/core';
 import { CheckFailed, defineCheck, NotVerified } from '../check.js';
 import { tapDriver } from '../taps.js';
 import { missingSeqs, seqOf, sleep, startPosition, subscribe, waitFor } from '../util.js';
-import { numbered, sendAll } from './delivery.js';
+import { numbered, sendAll } from './events.js';
 
 /** Yields to the event loop 0–3 times, so handlers of different keys interleave. */
 async function jitter(i: number): Promise<void> {

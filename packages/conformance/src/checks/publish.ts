@@ -11,7 +11,7 @@ import { eventSize } from '@eventport/core/driver';
 import { CheckFailed, NotVerified, defineCheck, type CheckContext } from '../check.js';
 import { tapDriver } from '../taps.js';
 import { missingSeqs, seqOf, sleep, startPosition, subscribe, waitFor, within } from '../util.js';
-import { numbered } from './delivery.js';
+import { numbered } from './events.js';
 
 /** A reader that records every delivery by event id, with where it was stored. */
 async function reader(ctx: CheckContext, topic: string, group = 'reader') {

@@ -1,7 +1,7 @@
 import type { StartPosition } from '@eventport/core';
 import { CheckFailed, defineCheck } from '../check.js';
 import { closeWithin, firstFew, missingSeqs, seqOf, sleep, subscribe, waitFor } from '../util.js';
-import { numbered, sendAll } from './delivery.js';
+import { numbered, sendAll } from './events.js';
 
 export const replay = defineCheck({
   id: 'replay',

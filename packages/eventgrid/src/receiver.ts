@@ -11,6 +11,8 @@ import { decodeEvent } from './wire.js';
 
 /** Lock tokens per settle request (the service's limit). */
 const TOKENS_PER_SETTLE = 100;
+/** How long a stopped receiver lets its open receive finish before aborting it (see receive). */
+export const RECEIVE_GRACE_MS = 250;
 /** Events per receive request (the service's limit). */
 const MAX_EVENTS_PER_RECEIVE = 100;
 
@@ -60,6 +62,8 @@ export class EventGridReceiver implements DriverReceiver {
   #closed = false;
   readonly #stop = new AbortController();
   #inFlight: Promise<unknown> | undefined;
+  /** Lock tokens handed out and not settled yet: released when the receiver closes. */
+  readonly #outstanding = new Set<string>();
   /** Nacked events whose lock EventPort holds until their release: token -> timer and deadline. */
   readonly #held = new Map<string, { timer: NodeJS.Timeout; releaseAt: number }>();
 
@@ -71,14 +75,27 @@ export class EventGridReceiver implements DriverReceiver {
   async receive(max: number, signal: AbortSignal): Promise<ReceivedMessage[]> {
     if (this.#closed || signal.aborted) return [];
     const { topic, subscription, maxWaitTime } = this.settings;
-    const abort = AbortSignal.any([signal, this.#stop.signal]);
+    // Stopping does not cut a receive at once: an answer in transit would leave its events locked
+    // (until their locks expire) with nobody to release them. A receive still open RECEIVE_GRACE_MS
+    // after the stop is waiting for events that are not there, and is aborted.
+    const request = new AbortController();
+    let grace: NodeJS.Timeout | undefined;
+    const onStop = () => {
+      grace ??= setTimeout(() => request.abort(), RECEIVE_GRACE_MS);
+    };
+    const stopped = () => signal.aborted || this.#stop.signal.aborted;
+    signal.addEventListener('abort', onStop, { once: true });
+    this.#stop.signal.addEventListener('abort', onStop, { once: true });
     const maxEvents = Math.max(1, Math.min(MAX_EVENTS_PER_RECEIVE, Math.floor(max)));
-    const pending = this.client.receive(topic, subscription, maxEvents, maxWaitTime, abort);
+    const pending = this.client.receive(topic, subscription, maxEvents, maxWaitTime, request.signal);
     this.#inFlight = pending;
     const answer = await pending;
     this.#inFlight = undefined;
+    clearTimeout(grace);
+    signal.removeEventListener('abort', onStop);
+    this.#stop.signal.removeEventListener('abort', onStop);
     if (!answer.ok) {
-      if (abort.aborted) return [];
+      if (stopped()) return [];
       throw mapHttpFailure(answer.failure, 'receive', `from ${this.label()}`, topic);
     }
     const details = Array.isArray(answer.value.value) ? answer.value.value : [];
@@ -93,16 +110,18 @@ export class EventGridReceiver implements DriverReceiver {
         ...(decoded.undecodable !== undefined ? { undecodable: decoded.undecodable } : {}),
       };
     });
-    if (abort.aborted && messages.length > 0) {
+    if (stopped() && messages.length > 0) {
       // Answered as the consumer stopped: give the locked events back at once.
       await this.settle('release', messages.map(tokenOf), 0).catch(() => undefined);
       return [];
     }
+    for (const m of messages) this.#outstanding.add(tokenOf(m));
     return messages;
   }
 
   async ack(messages: readonly ReceivedMessage[]): Promise<void> {
     const tokens = messages.map(tokenOf);
+    for (const t of tokens) this.#outstanding.delete(t);
     for (let i = 0; i < tokens.length; i += TOKENS_PER_SETTLE) {
       await this.settle('acknowledge', tokens.slice(i, i + TOKENS_PER_SETTLE));
     }
@@ -114,6 +133,7 @@ export class EventGridReceiver implements DriverReceiver {
    */
   nack(message: ReceivedMessage, delayMs: number): Promise<void> {
     const token = tokenOf(message);
+    this.#outstanding.delete(token);
     const { holdMs, releaseSeconds } = releasePlan(delayMs);
     if (holdMs === 0 || this.#closed) return this.settle('release', [token], releaseDelaySeconds(delayMs));
     const releaseAt = Date.now() + delayMs;
@@ -134,19 +154,26 @@ export class EventGridReceiver implements DriverReceiver {
     return this.settle('renewLock', [tokenOf(message)]);
   }
 
+  /**
+   * Stops receiving and gives back every event handed out and not settled (release with no
+   * delay), and releases held nacks at once with the rest of their delay rounded up.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#stop.abort();
+    await this.#inFlight?.catch(() => undefined);
     const held = [...this.#held];
     this.#held.clear();
-    await Promise.allSettled(
-      held.map(([token, { timer, releaseAt }]) => {
-        clearTimeout(timer);
-        return this.settle('release', [token], releaseDelaySeconds(releaseAt - Date.now()));
-      }),
-    );
-    await this.#inFlight?.catch(() => undefined);
+    const unsettled = [...this.#outstanding];
+    this.#outstanding.clear();
+    const releases: Promise<void>[] = held.map(([token, { timer, releaseAt }]) => {
+      clearTimeout(timer);
+      return this.settle('release', [token], releaseDelaySeconds(releaseAt - Date.now()));
+    });
+    for (let i = 0; i < unsettled.length; i += TOKENS_PER_SETTLE)
+      releases.push(this.settle('release', unsettled.slice(i, i + TOKENS_PER_SETTLE), 0));
+    await Promise.allSettled(releases);
   }
 
   private async settle(action: SettleAction, tokens: string[], delay?: number): Promise<void> {

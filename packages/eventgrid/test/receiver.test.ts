@@ -153,10 +153,25 @@ describe('EventGridReceiver against a fake namespace', () => {
     expect(releases()[0]!.url.searchParams.get('releaseDelayInSeconds')).toBe('0');
     await r.nack(got[1]!, 20_000);
     expect(releases()).toHaveLength(1);
+    await r.close(); // the held one with the rest of its delay rounded up, the unsettled one at once
+    expect(releases()).toHaveLength(3);
+    const byToken = Object.fromEntries(
+      releases().map((s) => [(JSON.parse(s.body) as { lockTokens: string[] }).lockTokens[0], s]),
+    );
+    expect(byToken['token-1']!.url.searchParams.get('releaseDelayInSeconds')).toBe('60');
+    expect(byToken['token-2']!.url.searchParams.get('releaseDelayInSeconds')).toBe('0');
+    client.close();
+  });
+
+  test('close gives back every event handed out and not settled', async () => {
+    const { client, r } = receiver();
+    const got = await r.receive(3, new AbortController().signal);
+    await r.ack([got[0]!]);
     await r.close();
-    expect(releases()).toHaveLength(2);
-    expect(releases()[1]!.body).toContain('token-1');
-    expect(releases()[1]!.url.searchParams.get('releaseDelayInSeconds')).toBe('60');
+    const release = server.seen.filter((s) => s.url.pathname.endsWith(':release'));
+    expect(release).toHaveLength(1);
+    expect(JSON.parse(release[0]!.body)).toEqual({ lockTokens: ['token-1', 'token-2'] });
+    expect(release[0]!.url.searchParams.get('releaseDelayInSeconds')).toBe('0');
     client.close();
   });
 

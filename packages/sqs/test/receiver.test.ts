@@ -1,5 +1,5 @@
 import type { ReceivedMessage } from '@eventport/core/driver';
-import { InFlight } from '../../core/src/api/delivery';
+import { TrackedDelivery } from '../../core/src/portable/tracked-delivery';
 import { LeaseKeeper } from '../../core/src/portable/lease-keeper';
 import { AttemptLedger, SqsReceiver } from '../src/receiver';
 import { FifoModel } from './fifo-model';
@@ -61,7 +61,7 @@ function engine(
   handle: (body: string, attempt: number) => { ms: number; fail?: boolean },
   keepLeases = true,
 ) {
-  const inFlight = new Set<InFlight>();
+  const inFlight = new Set<TrackedDelivery>();
   const keeper = new LeaseKeeper(
     leaseMs,
     inFlight,
@@ -76,7 +76,7 @@ function engine(
       const batch = await r.receive(10, stop.signal).catch(() => []);
       const now = Date.now();
       for (const m of batch) {
-        const rec = new InFlight(m);
+        const rec = new TrackedDelivery(m);
         inFlight.add(rec);
         if (keepLeases) keeper.watch(rec, now);
         handled.push({ body: body(m), attempt: m.deliveryCount });

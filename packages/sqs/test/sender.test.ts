@@ -7,7 +7,7 @@ import {
   type OutgoingEvent,
   type SendOutcome,
 } from '@eventport/core/driver';
-import { SendBatcher, PendingSend } from '../../core/src/api/send-batcher';
+import { SendBatcher, PendingSend } from '../../core/src/portable/send-batcher';
 import { resolveRetry } from '../../core/src/portable/backoff';
 import { SqsSender, type Chunk, type SendTarget } from '../src/sender';
 

@@ -1,11 +1,19 @@
 /**
- * Fault tests of @eventport/eventhubs on the project's emulator and Azurite: a consumer process
- * SIGKILLed mid-stream; the other consumer of its group takes its partitions over once their
- * ownership expires and resumes from the last checkpoints: nothing is lost.
+ * Fault tests of @eventport/eventhubs on the project's emulator and Azurite:
+ *
+ * 1. The emulator (a private process with a data directory) is SIGKILLed in the middle of a
+ *    10,000-event stream and restarted on its data: every acknowledged event is consumed.
+ * 2. A consumer process is SIGKILLed mid-stream; the other consumer of its group takes its
+ *    partitions over once their ownership expires and resumes from the last checkpoints: nothing
+ *    is lost.
  *
  * @brokers eventhubs azurite
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { Broker } from '@eventport/core';
 import { uniqueName } from '../support/env.js';
@@ -14,6 +22,7 @@ import {
   connectEventHubs,
   connectionString,
   storageConnectionString,
+  sleep,
   uniqueHub,
   until,
 } from './support/eventhubs.js';
@@ -25,6 +34,98 @@ const brokers: Broker[] = [];
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await Promise.allSettled(brokers.map((b) => b.close()));
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A private emulator process on `port` keeping its events in `dataDir`. */
+async function startEmulator(port: number, dataDir: string): Promise<ChildProcess> {
+  const pkg = createRequire(__filename).resolve('@eventport/eventhubs-emulator/package.json');
+  const cli = path.join(path.dirname(pkg), 'dist', 'cli.js');
+  const log = fs.openSync(path.join(dataDir, '..', `${path.basename(dataDir)}.log`), 'a');
+  const child = spawn(process.execPath, [cli, '--port', String(port), '--data-dir', dataDir], {
+    stdio: ['ignore', log, log],
+  });
+  fs.closeSync(log);
+  children.push(child);
+  await until(() => listening(port), 20_000, `the emulator on port ${port}`);
+  return child;
+}
+
+test('the emulator SIGKILLed mid-stream (10,000 events) and restarted on its data: every acknowledged event is consumed', async () => {
+  // the emulator's README: a transfer is written to its partition file before it is accepted
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eh-fault-'));
+  let emulator = await startEmulator(port, dataDir);
+  const cs = `Endpoint=sb://127.0.0.1:${port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true`;
+  const broker = await connectEventHubs({ connectionString: cs, checkpointContainer: uniqueName('ckpt') });
+  brokers.push(broker);
+  const hub = uniqueHub('fault-broker');
+  const total = 10_000;
+  const consumed = new Set<string>();
+  const sub = await broker
+    .consumer(hub, { group: 'g', from: 'earliest', concurrency: 16 })
+    .subscribe(async (e) => void consumed.add(e.id));
+  // sends in flight when the process dies fail only after ~30 s (the client waits for its old
+  // connection to close before it opens a new one); EventPort then retries them
+  const producer = broker.producer(hub, {
+    retry: { attempts: 40, backoff: 'exponential', initialDelayMs: 100, maxDelayMs: 1_000 },
+  });
+  const acknowledged: string[] = [];
+  let killedAfter = 0;
+  let sendError: unknown;
+  const sending = (async () => {
+    for (let i = 0; i < total; i += 100) {
+      const batch = Array.from({ length: 100 }, (_, j) => ({
+        id: `ev-${i + j}`,
+        type: 't',
+        source: '/fault',
+        key: `c${(i + j) % 50}`,
+      }));
+      await producer.send(batch);
+      acknowledged.push(...batch.map((b) => b.id));
+    }
+  })().catch((err: unknown) => {
+    sendError = err;
+  });
+  await until(() => acknowledged.length >= 3_000, 60_000, '3,000 acknowledged events');
+  emulator.kill('SIGKILL');
+  killedAfter = acknowledged.length;
+  await sleep(1_000);
+  emulator = await startEmulator(port, dataDir);
+  await sending;
+  if (sendError !== undefined) throw sendError;
+  await until(
+    () => acknowledged.every((id) => consumed.has(id)),
+    120_000,
+    'every acknowledged event consumed',
+  );
+  await sub.close();
+  await broker.close();
+  emulator.kill('SIGTERM');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.rmSync(`${dataDir}.log`, { force: true });
+  expect(killedAfter).toBeGreaterThan(0);
+  expect(killedAfter).toBeLessThan(total);
+  expect(acknowledged).toHaveLength(total);
+  expect(acknowledged.filter((id) => !consumed.has(id))).toEqual([]);
 });
 
 test('a consumer process SIGKILLed mid-stream: the other takes over from the last checkpoint, none lost', async () => {

@@ -34,6 +34,8 @@ export interface EventHubsOptions {
   loadBalancingIntervalMs?: number;
   /** After how long without renewal another consumer may take a partition over, ms (default 60000). */
   ownershipExpirationMs?: number;
+  /** Timeout of one client operation (a send, a management request), ms (default 30000). A send in flight when the connection drops fails after it (then EventPort retries). */
+  operationTimeoutMs?: number;
   /** Load-balancing strategy (default "greedy": a consumer claims its fair share at once, not one partition per interval). */
   loadBalancingStrategy?: 'balanced' | 'greedy';
 }
@@ -59,6 +61,7 @@ const KNOWN = [
   'loadBalancingIntervalMs',
   'ownershipExpirationMs',
   'loadBalancingStrategy',
+  'operationTimeoutMs',
 ];
 
 /**
@@ -86,6 +89,7 @@ export class EventHubsConfig {
     readonly loadBalancingIntervalMs: number,
     readonly ownershipExpirationMs: number,
     readonly loadBalancingStrategy: 'balanced' | 'greedy',
+    readonly operationTimeoutMs: number,
     secrets: { connectionString?: string; credential?: TokenCredential; storageConnectionString?: string },
   ) {
     this.#connectionString = secrets.connectionString;
@@ -227,6 +231,7 @@ export function parseEventHubsConfig(
     int(options.loadBalancingIntervalMs, 10_000, 'loadBalancingIntervalMs', 50, 3_600_000),
     int(options.ownershipExpirationMs, 60_000, 'ownershipExpirationMs', 100, 3_600_000),
     strategy,
+    int(options.operationTimeoutMs, 30_000, 'operationTimeoutMs', 100, 600_000),
     { connectionString, credential, storageConnectionString: storage },
   );
 }

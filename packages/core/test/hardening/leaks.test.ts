@@ -27,17 +27,20 @@ function liveHandles(): number {
 
 async function cycle(): Promise<void> {
   const broker = await connect(`memory://${uniqueName('leak')}`, { logger: new RecordingLogger() });
-  const got: string[] = [];
-  const sub = await broker.consumer('t', { from: 'earliest' }).subscribe((e) => void got.push(e.id));
-  await broker.producer('t').send([
-    { type: 't', source: '/s', data: 1 },
-    { type: 't', source: '/s', data: 2 },
-  ]);
-  const end = Date.now() + 5_000;
-  while (got.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 1));
-  expect(got).toHaveLength(2);
-  await sub.close();
-  await broker.close();
+  try {
+    const got: string[] = [];
+    const sub = await broker.consumer('t', { from: 'earliest' }).subscribe((e) => void got.push(e.id));
+    await broker.producer('t').send([
+      { type: 't', source: '/s', data: 1 },
+      { type: 't', source: '/s', data: 2 },
+    ]);
+    const end = Date.now() + 5_000;
+    while (got.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 1));
+    expect(got).toHaveLength(2);
+    await sub.close();
+  } finally {
+    await broker.close(); // closes the subscription too when an assertion failed
+  }
 }
 
 it('50 connect/produce/consume/close cycles leave no handle behind and do not grow the heap', async () => {
@@ -59,27 +62,31 @@ it('a long-lived consumer handles 200,000 events without growing the heap or its
   const sub = await broker.consumer('t', { from: 'earliest', concurrency: 16 }).subscribe(() => {
     handled++;
   });
-  const producer = broker.producer('t');
-  const batch = (n: number): { type: string; source: string; key: string; data: number }[] =>
-    Array.from({ length: n }, (_, i) => ({ type: 't', source: '/s', key: `k${i % 64}`, data: i }));
-  let sent = 0;
-  const pump = async (target: number): Promise<void> => {
-    while (sent < target) {
-      await producer.send(batch(1_000));
-      sent += 1_000;
-      const end = Date.now() + 10_000;
-      while (handled < sent && Date.now() < end) await new Promise((r) => setImmediate(r));
-      if (handled < sent) throw new Error(`only ${handled} of ${sent} events handled`);
-    }
-  };
-  await pump(100_000); // warm up, and the broker's retention reaches its steady state
-  const handles = liveHandles();
-  const heap = heapAfterGc();
-  await pump(200_000);
-  expect(handled).toBe(200_000);
-  expect(liveHandles()).toBeLessThanOrEqual(handles);
-  // bound: 6 MiB over the last 100,000 events (60 bytes kept per event would exceed it)
-  expect(heapAfterGc() - heap).toBeLessThan(6 * 1024 * 1024);
-  await sub.close();
-  await broker.close();
+  try {
+    const producer = broker.producer('t');
+    const batch = (n: number): { type: string; source: string; key: string; data: number }[] =>
+      Array.from({ length: n }, (_, i) => ({ type: 't', source: '/s', key: `k${i % 64}`, data: i }));
+    let sent = 0;
+    const pump = async (target: number): Promise<void> => {
+      while (sent < target) {
+        await producer.send(batch(1_000));
+        sent += 1_000;
+        const end = Date.now() + 10_000;
+        while (handled < sent && Date.now() < end) await new Promise((r) => setImmediate(r));
+        if (handled < sent) throw new Error(`only ${handled} of ${sent} events handled`);
+      }
+    };
+    await pump(100_000); // warm up, and the broker's retention reaches its steady state
+    const handles = liveHandles();
+    const heap = heapAfterGc();
+    await pump(200_000);
+    expect(handled).toBe(200_000);
+    expect(liveHandles()).toBeLessThanOrEqual(handles);
+    // bound: 6 MiB over the last 100,000 events (60 bytes kept per event would exceed it)
+    expect(heapAfterGc() - heap).toBeLessThan(6 * 1024 * 1024);
+  } finally {
+    // closed even when an assertion failed: a running subscription would keep jest alive
+    await sub.close();
+    await broker.close();
+  }
 }, 120_000);

@@ -36,6 +36,11 @@ const KEY_VALUE = new RegExp(`((?:${keyPattern})\\s*[=:]\\s*"?)([^;&\\s",}]+)`, 
 const JSON_PAIR = new RegExp(`("(?:${keyPattern})"\\s*:\\s*")([^"]*)(")`, 'gi');
 /** `scheme://user:password@host` userinfo. */
 const USERINFO = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/\s]+)(@)/gi;
+/**
+ * Credentials carried as a bare `key` (or `code`) URL query parameter, as Event Grid (`?key=`) and
+ * Azure Functions (`?code=`) URLs do. Only in a query string: an event's `key` elsewhere is data.
+ */
+const QUERY_KEY = /([?&](?:key|code)=)([^&#\s"']+)/gi;
 /** `Bearer xyz` / `Basic xyz` authorization values. */
 const AUTH_SCHEME = /\b(Bearer|Basic|SharedAccessSignature)\s+[A-Za-z0-9._~+/=%-]+/g;
 
@@ -46,6 +51,7 @@ export function redactSecrets(text: string): string {
   return text
     .replace(AUTH_SCHEME, `$1 ${REDACTED}`)
     .replace(USERINFO, `$1${REDACTED}$3`)
+    .replace(QUERY_KEY, `$1${REDACTED}`)
     .replace(JSON_PAIR, `$1${REDACTED}$3`)
     .replace(KEY_VALUE, `$1${REDACTED}`);
 }

@@ -80,3 +80,17 @@ describe('secrets are not reachable by inspection', () => {
     expectClean(err);
   });
 });
+
+describe('a key passed as a URL query parameter', () => {
+  it('is redacted from a malformed-URL error (eventgrid://…?key=…)', async () => {
+    const err = await connect(`eventgrid://[bad/orders?key=${SECRET}`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expectClean(err);
+  });
+
+  it('is redacted from text, and an event key outside a query string is left alone', async () => {
+    const { redactSecrets } = await import('../../src/errors/redact.js');
+    expect(redactSecrets(`http://h/api?x=1&key=${SECRET}&code=${SECRET}#f`)).not.toContain(SECRET);
+    expect(redactSecrets('event key: cust-42')).toBe('event key: cust-42');
+  });
+});

@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { connect } from '../../src/api/connect.js';
 import '@eventport/memory';
-import { RecordingLogger, uniqueName } from '../helpers/fakes.js';
+import { liveHandles, RecordingLogger, uniqueName } from '../helpers/fakes.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -17,12 +17,6 @@ function heapAfterGc(): number {
   gc();
   gc();
   return process.memoryUsage().heapUsed;
-}
-
-function liveHandles(): number {
-  return process
-    .getActiveResourcesInfo()
-    .filter((r) => r === 'Timeout' || r === 'TCPWRAP' || r === 'TCPSocketWrap' || r === 'ProcessWrap').length;
 }
 
 async function cycle(): Promise<void> {

@@ -7,14 +7,7 @@ import { connect } from '../../src/api/connect.js';
 import { ClosedError, ConfigError } from '../../src/errors/errors.js';
 import type { Driver, DriverReceiver } from '../../src/driver/types.js';
 import '@eventport/memory';
-import { RecordingLogger, uniqueName } from '../helpers/fakes.js';
-
-/** Resources of kinds that keep a process alive (timers, sockets, child processes). */
-function liveResources(): string[] {
-  return process
-    .getActiveResourcesInfo()
-    .filter((r) => r === 'Timeout' || r === 'TCPWRAP' || r === 'TCPSocketWrap' || r === 'ProcessWrap');
-}
+import { liveHandles, RecordingLogger, uniqueName } from '../helpers/fakes.js';
 
 describe('lifecycle', () => {
   it('a subscribe pending while the broker closes rejects with ClosedError and stops', async () => {
@@ -80,13 +73,13 @@ describe('lifecycle', () => {
   });
 
   it('broker.close() leaves no timer or socket behind', async () => {
-    const before = liveResources().length;
+    const before = liveHandles();
     const broker = await connect(`memory://${uniqueName('lc')}`, { logger: new RecordingLogger() });
     const p = broker.producer('t');
     const sub = await broker.consumer('t', { from: 'earliest' }).subscribe(() => undefined);
     await p.send({ type: 't', source: '/s', data: 1 });
     void sub;
     await broker.close();
-    expect(liveResources().length).toBeLessThanOrEqual(before);
+    expect(liveHandles()).toBeLessThanOrEqual(before);
   });
 });

@@ -5,21 +5,10 @@
  */
 import fc from 'fast-check';
 import { createEvent } from '../../src/event/create-event.js';
-import type { Event } from '../../src/event/types.js';
+import { CORE_ATTRIBUTES, type Event } from '../../src/event/types.js';
 
-const RESERVED = new Set([
-  'id',
-  'source',
-  'type',
-  'specversion',
-  'time',
-  'subject',
-  'datacontenttype',
-  'dataschema',
-  'data',
-  'data_base64',
-  'key',
-]);
+/** Names an extension may not take: the context attributes, data and EventPort's key. */
+const RESERVED = new Set<string>([...CORE_ATTRIBUTES, 'data', 'data_base64', 'key']);
 
 /** Text allowed in CloudEvents context attributes: no control characters or noncharacters. */
 export const ceText = (min = 1, max = 40): fc.Arbitrary<string> =>

@@ -287,3 +287,10 @@ export class FakeDriver implements Driver {
 export function uniqueName(prefix = 't'): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
+
+/** Active resources of the kinds that keep a process alive: timers, sockets, child processes. */
+export function liveHandles(): number {
+  return process
+    .getActiveResourcesInfo()
+    .filter((r) => r === 'Timeout' || r === 'TCPWRAP' || r === 'TCPSocketWrap' || r === 'ProcessWrap').length;
+}

@@ -6,7 +6,13 @@ import {
   TopicNotFoundError,
 } from '@eventport/core/driver';
 import { MAX_REQUEST_BYTES } from '../src/capabilities.js';
+import type { OutgoingEvent, SendOutcome } from '@eventport/core/driver';
+import { sendInRequests } from '../../core/src/portable/request-splitter.js';
 import { EventGridSender, type PublishTarget } from '../src/sender.js';
+
+/** A batch through the portable layer's request cutting, as the producer sends it. */
+const sendBatch = (sender: EventGridSender, batch: readonly OutgoingEvent[]): Promise<SendOutcome[]> =>
+  sendInRequests((entries) => sender.send(entries), batch, sender.requestLimits);
 
 function target(maxEvents: number, fail?: (events: readonly Event[]) => Error | undefined) {
   const requests: { events: readonly Event[]; bytes: number }[] = [];
@@ -28,7 +34,10 @@ const ev = (data?: unknown, extra: Record<string, unknown> = {}) => ({
 describe('EventGridSender', () => {
   test('splits a batch by the per-request event count', async () => {
     const { t, requests } = target(1000);
-    const out = await new EventGridSender(t).send(Array.from({ length: 2500 }, () => ev(1)));
+    const out = await sendBatch(
+      new EventGridSender(t),
+      Array.from({ length: 2500 }, () => ev(1)),
+    );
     expect(out.every((o) => o.ok)).toBe(true);
     expect(requests.map((r) => r.events.length)).toEqual([1000, 1000, 500]);
   });
@@ -37,7 +46,7 @@ describe('EventGridSender', () => {
     const { t, requests } = target(1000);
     const big = 'x'.repeat(400_000);
     const huge = 'y'.repeat(MAX_REQUEST_BYTES);
-    const out = await new EventGridSender(t).send([ev(big), ev(big), ev(huge), ev(big)]);
+    const out = await sendBatch(new EventGridSender(t), [ev(big), ev(big), ev(huge), ev(big)]);
     expect(out.map((o) => o.ok)).toEqual([true, true, false, true]);
     expect(!out[2]!.ok && out[2]!.error).toBeInstanceOf(EventTooLargeError);
     expect(requests.map((r) => r.events.length)).toEqual([2, 1]);
@@ -47,7 +56,7 @@ describe('EventGridSender', () => {
   test('a failed request fails its own entries only; an invalid event fails alone', async () => {
     const missing = new TopicNotFoundError('t');
     const { t } = target(2, (events) => (events.some((e) => e.data === 'bad') ? missing : undefined));
-    const out = await new EventGridSender(t).send([
+    const out = await sendBatch(new EventGridSender(t), [
       ev('a'),
       ev('bad'),
       ev('c'),

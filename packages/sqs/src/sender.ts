@@ -8,9 +8,9 @@ import {
   BrokerUnavailableError,
   ClosedError,
   ConfigError,
-  EventTooLargeError,
   type DriverSender,
   type OutgoingEvent,
+  type RequestLimits,
   type SendOutcome,
 } from '@eventport/core/driver';
 import { MAX_DELAY_MS, SNS_MAX_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES } from './capabilities.js';
@@ -22,7 +22,7 @@ import { encodeMessage, type EncodedMessage } from './wire.js';
 /** Entries per SendMessageBatch / PublishBatch request. */
 export const MAX_BATCH_ENTRIES = 10;
 
-/** One request's worth of entries: indexes into the batch the portable layer gave. */
+/** One request's encoded entries: indexes into the request the portable layer gave. */
 export interface Chunk {
   readonly indexes: number[];
   readonly messages: EncodedMessage[];
@@ -38,50 +38,43 @@ export interface SendTarget {
 }
 
 /**
- * Sends batches as SendMessageBatch (or SNS PublishBatch) requests: the batch the
- * portable layer cut is split into requests of at most 10 entries and the
- * broker's byte limit, checked entry by entry before anything is sent (an entry
- * too large fails alone with EventTooLargeError). On a standard queue the
- * requests of one batch go out concurrently (`sendConcurrency`); on FIFO one at
- * a time, in order, so per-key order holds. Outcomes are per entry; the portable
- * layer retries the retryable failures. No retries here.
+ * Sends SendMessageBatch (or SNS PublishBatch) requests. The sender declares its requests'
+ * shape (`requestLimits`: 10 entries and the broker's byte limit, measured on the encoded
+ * message); the portable layer cuts each batch into requests that fit, fails an entry too large
+ * on its own before the network, and runs `sendConcurrency` requests at once on a standard
+ * queue, one at a time on FIFO (stopping at the first failed request so a retry keeps per-key
+ * order: one ECONNRESET on the 2nd of 3 requests once gave queue order 0-9, 20-29, 10-19).
+ * Each `send` call is one request; outcomes are per entry. No retries here.
  *
- * FIFO stops at the first request with a failure (the whole request or one
- * entry): the requests after it are not sent and their entries fail as
- * retryable, so the portable layer retries them behind the failed ones, in order
- * (it retries a batch's failures before it sends anything later). Sending on
- * would let later entries of the failed ones' keys overtake them (one
- * ECONNRESET on the 2nd of 3 requests gave queue order 0-9, 20-29, 10-19).
- * Why stop rather than retry here before sending on: retries, their backoff and
- * budget belong to the portable layer (at-most-once must not retry at all), and
- * stopping costs only the requests not sent, on the failure path. The driver
- * cannot tell which later entries share a key with a failed one cheaply enough
- * to matter (MessageGroupId may be a digest), so it stops them all.
+ * A queue or topic found missing while auto-creation is on is re-created (once at a time) and
+ * its entries fail as retryable, so the portable layer resends them.
  */
 export class SqsSender implements DriverSender {
+  readonly requestLimits: RequestLimits;
   private closed = false;
+  private healing: Promise<void> | undefined;
 
   constructor(
     private readonly target: SendTarget,
-    private readonly concurrency: number,
+    concurrency: number,
     /** Re-creates the queue or topic when it vanished (auto-creation on); absent: a missing one is final. */
     private readonly heal?: () => Promise<void>,
-  ) {}
+  ) {
+    this.requestLimits = {
+      maxEntries: MAX_BATCH_ENTRIES,
+      maxBytes: target.maxBytes,
+      concurrency: target.fifo ? 1 : concurrency,
+      entrySize: (event) => encodeMessage(event).size,
+    };
+  }
 
-  async send(batch: readonly OutgoingEvent[]): Promise<SendOutcome[]> {
+  async send(request: readonly OutgoingEvent[]): Promise<SendOutcome[]> {
     if (this.closed) throw new ClosedError(`sqs sender for ${this.target.describe()}`);
-    const outcomes = new Array<SendOutcome>(batch.length);
-    const chunks: Chunk[] = [];
-    let current: Chunk = { indexes: [], messages: [] };
-    let bytes = 0;
-    const { maxBytes, fifo } = this.target;
-    for (let i = 0; i < batch.length; i++) {
-      const { event, delayMs } = batch[i]!;
-      const message = encodeMessage(event);
-      if (message.size > maxBytes) {
-        outcomes[i] = { ok: false, error: new EventTooLargeError(message.size, maxBytes, event.id) };
-        continue;
-      }
+    const outcomes = new Array<SendOutcome>(request.length);
+    const chunk: Chunk = { indexes: [], messages: [] };
+    const { fifo } = this.target;
+    for (let i = 0; i < request.length; i++) {
+      const { event, delayMs } = request[i]!;
       if (delayMs !== undefined && delayMs > 0 && (fifo || delayMs > MAX_DELAY_MS)) {
         const why = fifo
           ? 'FIFO queues take no per-message delay'
@@ -89,48 +82,24 @@ export class SqsSender implements DriverSender {
         outcomes[i] = { ok: false, error: new ConfigError('delayMs', why) };
         continue;
       }
-      if (
-        current.indexes.length === MAX_BATCH_ENTRIES ||
-        (current.indexes.length > 0 && bytes + message.size > maxBytes)
-      ) {
-        chunks.push(current);
-        current = { indexes: [], messages: [] };
-        bytes = 0;
-      }
-      current.indexes.push(i);
-      current.messages.push(message);
-      bytes += message.size;
+      chunk.indexes.push(i);
+      chunk.messages.push(encodeMessage(event));
     }
-    if (current.indexes.length > 0) chunks.push(current);
-
-    const width = fifo ? 1 : this.concurrency;
-    let next = 0;
-    let stopped = false;
-    const worker = async (): Promise<void> => {
-      while (next < chunks.length && !stopped) {
-        const chunk = chunks[next++]!;
-        let results: SendOutcome[];
-        try {
-          results = await this.target.send(chunk, batch);
-        } catch (err) {
-          const error = mapAwsError(err, `send to ${this.target.describe()}`);
-          results = chunk.indexes.map(() => ({ ok: false, error }));
-        }
-        chunk.indexes.forEach((index, j) => (outcomes[index] = results[j]!));
-        if (fifo && results.some((r) => !r.ok)) stopped = true;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(width, chunks.length) }, worker));
-    if (stopped) {
-      const error = new BrokerUnavailableError(
-        `not sent to ${this.target.describe()}: an earlier request of the batch failed (FIFO order)`,
-      );
-      for (const chunk of chunks.slice(next))
-        for (const index of chunk.indexes) outcomes[index] = { ok: false, error };
+    if (chunk.indexes.length === 0) return outcomes;
+    let results: SendOutcome[];
+    try {
+      results = await this.target.send(chunk, request);
+    } catch (err) {
+      const error = mapAwsError(err, `send to ${this.target.describe()}`);
+      results = chunk.indexes.map(() => ({ ok: false, error }));
     }
+    chunk.indexes.forEach((index, j) => (outcomes[index] = results[j]!));
     if (this.heal !== undefined && outcomes.some((o) => !o.ok && isMissing(o.error))) {
       // The destination vanished: re-create it and let the portable layer retry those entries.
-      await this.heal().catch(() => undefined);
+      this.healing ??= this.heal()
+        .catch(() => undefined)
+        .finally(() => (this.healing = undefined));
+      await this.healing;
       for (let i = 0; i < outcomes.length; i++) {
         const o = outcomes[i]!;
         if (!o.ok && isMissing(o.error)) {

@@ -13,6 +13,7 @@ export type {
   OutgoingEvent,
   ReceivedMessage,
   ReceiverOptions,
+  RequestLimits,
   SendOutcome,
   SenderOptions,
   StagedOutput,

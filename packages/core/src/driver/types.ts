@@ -103,20 +103,51 @@ export interface DriverReceipt {
 export type SendOutcome =
   { readonly ok: true; readonly receipt: DriverReceipt } | { readonly ok: false; readonly error: Error };
 
+/**
+ * The shape of a sender's broker requests, declared as data (e.g. SQS: 10 entries and 256 KiB per
+ * SendMessageBatch). A sender that declares it never splits a batch itself: the portable layer
+ * cuts each batch into requests that fit, calls `send` once per request, runs up to
+ * `concurrency` of them at once, and fails an entry too large for any request alone with
+ * EventTooLargeError before the network.
+ */
+export interface RequestLimits {
+  /** Entries one request carries at most. */
+  readonly maxEntries: number;
+  /** Bytes one request carries at most, summed over its entries' `entrySize`. */
+  readonly maxBytes: number;
+  /**
+   * Requests of one batch in flight at once. With 1 they go one after another and the first
+   * request with a failed entry stops the batch: the entries after it are not sent and fail as
+   * retryable, so they are retried behind the failed ones (per-key order is kept). Above 1,
+   * requests overlap (for brokers that do not order).
+   */
+  readonly concurrency: number;
+  /**
+   * The bytes one entry adds to a request, as the broker counts them. Called once per entry
+   * per attempt, before `send`; a sender that encodes to measure should cache the encoding for
+   * `send`. May throw: that entry then fails with the error and is not sent.
+   */
+  entrySize(event: Event): number;
+}
+
 export interface DriverSender {
   /**
    * Sends one batch and returns one outcome per entry, in order. Must not retry
    * on its own (the portable layer does); may throw for a failure of the whole
    * batch (mapped to an EventPortError with the right `retryable` flag).
    *
+   * With `requestLimits`, each call carries exactly one request's entries, already within the
+   * limits: send them as one broker request, do not split them.
+   *
    * Per-key order (brokers that declare `order.per-key`): an entry that failed
    * must never be overtaken by a later entry with the same key. A driver that
-   * splits the batch into several requests sends them one at a time and stops at
-   * the first request that fails: the entries after it are not sent and get a
-   * retryable failure, so the portable layer retries them, in order, behind the
-   * failed ones (it retries a batch's failures before it sends anything later).
+   * sends a batch as several requests declares `requestLimits` with concurrency 1
+   * (the portable layer then stops at the first failed request and retries the
+   * rest behind it) rather than splitting the batch itself.
    */
   send(batch: readonly OutgoingEvent[]): Promise<SendOutcome[]>;
+  /** How this sender's requests are cut (absent: each batch is one `send`, split by the driver if it must). */
+  readonly requestLimits?: RequestLimits;
   /** Releases the sender. Idempotent. */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { BrokerUnavailableError, EventPortError, isRetryable } from '../errors/e
 import type { ResolvedProducerOptions } from '../api/options.js';
 import type { Receipt } from '../api/receipt.js';
 import { backoffDelay } from './backoff.js';
+import { sendInRequests } from './request-splitter.js';
 import { sleep } from './sleep.js';
 
 /**
@@ -65,9 +66,10 @@ export class PendingSend implements OutgoingEvent {
  * Per-key order under failures: an entry that failed is never overtaken by a
  * later entry with the same key. The batcher retries a batch's retryable
  * failures, in their order, before it takes the next batch (nothing later is
- * sent meanwhile); the driver's part (DriverSender.send) is not to send past a
- * failure inside one batch — it stops at the first failed request and fails the
- * rest as retryable, which this loop then retries behind the failed entries.
+ * sent meanwhile). A sender that sends a batch as several requests declares
+ * `requestLimits`; the batch is then cut here (request-splitter.ts), which with
+ * concurrency 1 stops at the first failed request and fails the rest as
+ * retryable, so this loop retries them behind the failed entries.
  * Stopping, not retrying inside the driver, keeps one owner of the retry policy
  * (budget, backoff, at-most-once sending once).
  */
@@ -181,7 +183,11 @@ export class SendBatcher {
       const last = attempt >= policy.attempts;
       let outcomes: SendOutcome[];
       try {
-        outcomes = await sender.send(remaining);
+        const limits = sender.requestLimits;
+        outcomes =
+          limits === undefined
+            ? await sender.send(remaining)
+            : await sendInRequests((entries) => sender.send(entries), remaining, limits);
       } catch (err) {
         if (last || !isRetryable(err)) {
           for (const p of remaining) this.fail(p, this.finalError(err, attempt));

@@ -9,20 +9,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EventHubProducerClient } from '@azure/event-hubs';
-import {
-  CHECKS,
-  brokerReport,
-  openSession,
-  render,
-  runCheck,
-  selectChecks,
-  summarize,
-  toConformanceReport,
-  type BrokerReport,
-  type CheckResult,
-  type Harness,
-  type Session,
-} from '@eventport/conformance';
+import { render, toConformanceReport, type Harness } from '@eventport/conformance';
+import { describeConformance } from '@eventport/conformance/jest';
 import { EventHubsEmulator } from '@eventport/eventhubs-emulator';
 import { uniqueName } from '../support/env.js';
 import { connectEventHubs } from './support/eventhubs.js';
@@ -30,7 +18,7 @@ import { connectEventHubs } from './support/eventhubs.js';
 const REPORT_DIR = path.resolve(__dirname, '../../../reports/conformance');
 
 /** Check ids or guarantees the emulator cannot verify, with why (none at present). */
-const GAPS: Readonly<Record<string, string>> = {};
+const EMULATOR_GAPS: Readonly<Record<string, string>> = {};
 
 /**
  * The shared emulator creates hubs on first use; Azure does not. The missing-topic check runs
@@ -43,6 +31,7 @@ function harness(): Harness {
   const options = { checkpointContainer: container };
   return {
     label: 'eventhubs',
+    emulatorGaps: EMULATOR_GAPS,
     target: 'eventhubs://127.0.0.1:5672 (emulator) + Azurite',
     timing: {
       timeoutMs: 30_000,
@@ -67,72 +56,12 @@ function harness(): Harness {
   };
 }
 
-function gapOf(id: string, verifies: readonly string[]): string | undefined {
-  return GAPS[id] ?? verifies.map((g) => GAPS[g]).find((r) => r !== undefined);
-}
-
-const gapReason = (why: string): string => `not verified (emulator gap: ${why})`;
-
-function withGaps(report: BrokerReport): BrokerReport {
-  const rows = report.rows.map((row) => {
-    const reason = GAPS[row.row];
-    if (reason === undefined) return row;
-    return {
-      ...row,
-      status: 'not-verified' as const,
-      checks: [],
-      evidence: undefined,
-      reason: gapReason(reason),
-    };
-  });
-  return { ...report, rows, summary: summarize(rows, report.checks) };
-}
-
-describe('conformance: eventhubs on the emulator', () => {
-  let session: Session | undefined;
-  let startedAt = new Date();
-  const results: CheckResult[] = [];
-
-  beforeAll(async () => {
-    session = await openSession(harness());
-    startedAt = new Date();
-  }, 60_000);
-
-  afterAll(async () => {
-    if (session === undefined) return;
-    const report = withGaps(brokerReport(session, CHECKS, results, startedAt));
+describeConformance(harness, {
+  title: 'conformance: eventhubs on the emulator',
+  testTimeoutMs: 150_000,
+  report: path.join(REPORT_DIR, 'eventhubs.json'),
+  onReport: (report) => {
     mkdirSync(REPORT_DIR, { recursive: true });
-    const matrix = toConformanceReport([report]);
-    writeFileSync(path.join(REPORT_DIR, 'eventhubs.json'), render(matrix, 'json'));
-    writeFileSync(path.join(REPORT_DIR, 'eventhubs.md'), render(matrix, 'md'));
-    await session.harness.close?.();
-  }, 60_000);
-
-  for (const check of selectChecks(undefined)) {
-    test(`${check.id}: ${check.title}`, async () => {
-      if (session === undefined) throw new Error('the harness did not connect (see the beforeAll error)');
-      const gap = gapOf(check.id, check.verifies);
-      if (gap !== undefined) {
-        results.push({
-          id: check.id,
-          title: check.title,
-          verifies: [...check.verifies],
-          status: 'not-verified',
-          durationMs: 0,
-          reason: gapReason(gap),
-        });
-        return;
-      }
-      const result = await runCheck(session, check);
-      results.push(result);
-      if (result.status === 'failed') {
-        const e = result.evidence;
-        const lines = [`${result.id} failed: ${e?.summary ?? 'no evidence'}`];
-        if (e?.firstBad !== undefined) lines.push(`first bad: ${e.firstBad}`);
-        if (e?.counts !== undefined) lines.push(`counts: ${JSON.stringify(e.counts)}`);
-        for (const d of e?.details ?? []) lines.push(d);
-        throw new Error(lines.join('\n'));
-      }
-    }, 150_000);
-  }
+    writeFileSync(path.join(REPORT_DIR, 'eventhubs.md'), render(toConformanceReport([report]), 'md'));
+  },
 });

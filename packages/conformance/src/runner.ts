@@ -257,7 +257,7 @@ export function brokerReport(
   results: readonly CheckResult[],
   startedAt: Date,
 ): BrokerReport {
-  const rows = buildRows(session.capabilities, suite, results);
+  const rows = buildRows(session.capabilities, suite, results, session.harness.emulatorGaps);
   return {
     label: session.label,
     broker: session.capabilities.broker,

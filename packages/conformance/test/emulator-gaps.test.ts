@@ -26,3 +26,21 @@ it('a gap keyed by check id or by guarantee keeps the check from running and rep
   expect(fanOutRow?.status).toBe('not-verified');
   expect(fanOutRow?.reason).toMatch(/emulator gap: the test broker has no groups/);
 });
+
+it('a gap on a guarantee that no selected check proves marks its row, not "no portable check"', async () => {
+  const { connect } = await import('@eventport/core');
+  const { buildRows } = await import('@eventport/conformance');
+  const broker = await connect(`memory://gaps-rows-${process.pid}`);
+  try {
+    const rows = buildRows(broker.capabilities, [], [], { 'fan-out': 'the test broker has no groups' });
+    const fanOut = rows.find((r) => r.row === 'fan-out');
+    expect(fanOut).toMatchObject({
+      status: 'not-verified',
+      reason: 'not verified (emulator gap: the test broker has no groups)',
+    });
+    const replay = rows.find((r) => r.row === 'replay');
+    expect(replay?.reason).toBe('the suite has no portable check for replay');
+  } finally {
+    await broker.close();
+  }
+});

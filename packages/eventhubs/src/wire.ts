@@ -80,7 +80,14 @@ export function decodeEvent(hub: string, partition: string, received: ReceivedEv
     };
   } catch (err) {
     return undecodable(
-      { body, id: eventId(hub, partition, received.sequenceNumber), source: `/eventhubs/${hub}`, key, time },
+      {
+        body,
+        id: eventId(hub, partition, received.sequenceNumber),
+        source: `/eventhubs/${hub}`,
+        key,
+        time,
+        attributes: stringProperties(received.properties),
+      },
       err,
     );
   }
@@ -105,4 +112,13 @@ function propertyText(v: unknown): string | undefined {
   if (v instanceof Date) return v.toISOString();
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
   return undefined;
+}
+
+/** The application properties, as strings, as undecodable() keeps them for the dead letter. */
+function stringProperties(properties: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(properties ?? {}))
+    if (value !== undefined && value !== null)
+      out[name] = value instanceof Date ? value.toISOString() : String(value);
+  return out;
 }

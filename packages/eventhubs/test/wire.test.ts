@@ -101,6 +101,7 @@ describe('AMQP binding (binary mode)', () => {
     );
     expect(bad.undecodable).toMatch(/JSON/);
     expect(bad.event.type).toBe(UNDECODABLE_TYPE);
+    expect(JSON.parse(String(bad.event.extensions.rawattributes))).toMatchObject({ 'cloudEvents:id': 'i' });
     expect(Buffer.from(bad.event.data as Uint8Array).toString()).toBe('{oops');
     const version = decodeEvent(
       'h',

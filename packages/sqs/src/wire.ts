@@ -183,6 +183,7 @@ export function decodeMessage(m: IncomingMessage, plainSource: string): Decoded 
         source: plainSource,
         key: m.Attributes?.MessageGroupId,
         time: Number.isFinite(sent) && sent > 0 ? new Date(sent) : undefined,
+        attributes: stringAttributes(m.MessageAttributes),
       },
       err,
     );
@@ -300,4 +301,12 @@ function safeJson(value: unknown): string {
 
 function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+/** The message attributes with a string value, as undecodable() keeps them for the dead letter. */
+function stringAttributes(attrs: IncomingMessage['MessageAttributes']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, v] of Object.entries(attrs ?? {}))
+    if (typeof v?.StringValue === 'string') out[name] = v.StringValue;
+  return out;
 }

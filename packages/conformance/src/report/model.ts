@@ -83,11 +83,15 @@ export interface ConformanceReport {
 
 const BASIC_CLAIM: Claim = { level: 'native', detail: 'required of every adapter' };
 
-/** Computes the rows of one broker's report: the declared claim beside what the checks found. */
+/**
+ * Computes the rows of one broker's report: the declared claim beside what the checks found. A
+ * guarantee no check proves, named in `emulatorGaps`, says "not verified (emulator gap: why)".
+ */
 export function buildRows(
   capabilities: CapabilityReport,
   suite: readonly Check[],
   results: readonly CheckResult[],
+  emulatorGaps: Readonly<Record<string, string>> = {},
 ): RowResult[] {
   const byId = new Map(results.map((r) => [r.id, r]));
   const rows: RowResult[] = [];
@@ -110,7 +114,12 @@ export function buildRows(
       });
       continue;
     }
-    rows.push({ row: g, kind: 'guarantee', description: GUARANTEES[g], claim, ...decide(g, proving, byId) });
+    const gap = proving.length === 0 ? emulatorGaps[g] : undefined;
+    const found =
+      gap === undefined
+        ? decide(g, proving, byId)
+        : { status: 'not-verified' as const, checks: [], reason: `not verified (emulator gap: ${gap})` };
+    rows.push({ row: g, kind: 'guarantee', description: GUARANTEES[g], claim, ...found });
   }
   for (const check of suite) {
     if (!check.ownRow) continue;

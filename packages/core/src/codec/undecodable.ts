@@ -11,6 +11,12 @@ export interface RawMessage {
   readonly source: string;
   readonly key?: string;
   readonly time?: Date;
+  /**
+   * The message's headers or attributes as the broker delivered them (string values). Kept on the
+   * wrapper as one extension, `rawattributes` (a JSON object, at most 8 KiB: attributes that do not
+   * fit are left out and counted under `"…"`), so whoever reads the dead letter sees what broke.
+   */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 /** A decoder's result: the event, and why it is only a wrapper when the message was poison. */
@@ -25,6 +31,9 @@ export interface Decoded {
 }
 
 export const UNDECODABLE_TYPE = 'eventport.undecodable';
+/** The extension carrying an undecodable message's raw attributes (JSON). */
+export const RAW_ATTRIBUTES_EXTENSION = 'rawattributes';
+const MAX_RAW_ATTRIBUTES = 8 * 1024;
 const MAX_REASON = 512;
 // eslint-disable-next-line no-control-regex -- control characters are what gets replaced
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff]|[\ud800-\udfff]/g;
@@ -49,6 +58,7 @@ export function undecodable(raw: RawMessage, error: unknown): Decoded {
       data: body,
       key,
       time,
+      extensions: rawAttributes(raw.attributes),
     });
     return { event, undecodable: reason };
   } catch {
@@ -60,6 +70,28 @@ export function undecodable(raw: RawMessage, error: unknown): Decoded {
     });
     return { event, undecodable: reason };
   }
+}
+
+/** The attributes as one JSON extension within the size budget; undefined when there are none. */
+function rawAttributes(attributes: RawMessage['attributes']): Record<string, string> | undefined {
+  if (attributes === undefined || attributes === null || typeof attributes !== 'object') return undefined;
+  const kept: Record<string, string> = {};
+  let size = 2;
+  let dropped = 0;
+  for (const [rawName, value] of Object.entries(attributes)) {
+    const text = (typeof value === 'string' ? value : String(value)).replace(UNPRINTABLE, '\ufffd');
+    const name = rawName.replace(UNPRINTABLE, '\ufffd');
+    const entry = JSON.stringify(name).length + JSON.stringify(text).length + 2;
+    if (size + entry > MAX_RAW_ATTRIBUTES) {
+      dropped++;
+      continue;
+    }
+    kept[name] = text;
+    size += entry;
+  }
+  if (dropped > 0) kept['…'] = `${dropped} more not kept`;
+  if (Object.keys(kept).length === 0) return undefined;
+  return { [RAW_ATTRIBUTES_EXTENSION]: JSON.stringify(kept) };
 }
 
 function clean(text: string): string {

@@ -36,7 +36,13 @@ export {
   type WireMessage,
 } from '../codec/cloudevents.js';
 export { encodeData, decodeData, eventSize, isJson } from '../codec/data.js';
-export { undecodable, UNDECODABLE_TYPE, type Decoded, type RawMessage } from '../codec/undecodable.js';
+export {
+  undecodable,
+  UNDECODABLE_TYPE,
+  RAW_ATTRIBUTES_EXTENSION,
+  type Decoded,
+  type RawMessage,
+} from '../codec/undecodable.js';
 export { createEvent } from '../event/create-event.js';
 export * from '../errors/errors.js';
 export { redactSecrets, redactObject } from '../errors/redact.js';

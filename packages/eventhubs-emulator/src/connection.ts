@@ -126,7 +126,7 @@ export class ConnectionHandler {
       });
     const idempotent = capabilities(receiver.desired_capabilities).includes(IDEMPOTENT);
     if (idempotent) {
-      const refusal = negotiateProducer(receiver, partition);
+      const refusal = negotiateProducer(receiver, partition?.producers);
       if (refusal) return void receiver.close(refusal);
     }
     this.hubSenders.set(receiver, new HubSenderLink(hub, partition, this.options.maxMessageSize, idempotent));

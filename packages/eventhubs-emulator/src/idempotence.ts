@@ -14,7 +14,6 @@
  */
 import rhea from 'rhea';
 import type { Receiver } from 'rhea';
-import type { Partition } from './partition.js';
 import type { Refusal } from './readers.js';
 
 export const CAPABILITY = 'com.microsoft:idempotent-producer';
@@ -82,15 +81,19 @@ export class IdempotentProducers {
  * confirms producer id, epoch and last sequence number and returns them in the attach's link
  * properties, offering the capability. Returns the refusal when the link must be closed.
  */
-export function negotiateProducer(receiver: Receiver, partition: Partition | undefined): Refusal | undefined {
-  if (!partition)
+export function negotiateProducer(
+  receiver: Receiver,
+  /** The producers of the partition the link publishes to; undefined when it names no partition. */
+  producers: IdempotentProducers | undefined,
+): Refusal | undefined {
+  if (!producers)
     return {
       condition: 'amqp:not-allowed',
       description: 'An idempotent producer must publish to a partition.',
     };
   const props = (receiver.properties ?? {}) as Record<string, unknown>;
   const num = (v: unknown) => (v === undefined || v === null ? undefined : Number(v));
-  const state = partition.producers.attach({
+  const state = producers.attach({
     producerId: num(props[PRODUCER_ID]),
     epoch: num(props[EPOCH]),
     lastSequence: num(props[PRODUCER_SEQUENCE]),

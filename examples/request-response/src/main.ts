@@ -12,7 +12,16 @@
  */
 import { connect, type Event } from '@eventport/core';
 import { reply, Requester, RequestTimeoutError } from './requester.js';
-import { commandLine, ensureTopic, numberOption, run, RUN_ID, sleep, Verdict, waitUntil } from './support.js';
+import {
+  commandLine,
+  ensureTopic,
+  numberOption,
+  run,
+  RUN_ID,
+  sleep,
+  Verdict,
+  waitUntil,
+} from '@eventport/example-support';
 
 /** What the pricing service and the requester need, and why (see README). */
 const REQUIRES = ['consume.at-least-once', 'publish.at-least-once'];

@@ -50,7 +50,7 @@ export interface Requester {
   /**
    * Sends `event` to the request topic with `replyto` and a fresh `correlationid`, and resolves
    * with the first reply carrying that correlation id. Rejects with RequestTimeoutError when none
-   * came within the timeout, with the send's error when the request could not be published, and
+   * came within the timeout (counted from the call, the send included), with the send's error when the request could not be published, and
    * with ClosedError when the requester closes first. Any number of requests may be in flight at
    * once; replies are matched by id, in whatever order they come.
    */

@@ -10,14 +10,21 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const examplesDir = join(root, 'examples');
 
+/**
+ * The runnable examples: workspaces under examples/, except a shared library (a package.json with
+ * "eventport": { "exampleLibrary": true }, e.g. examples/support), which is no example.
+ */
 function examples() {
   return readdirSync(examplesDir)
     .filter((d) => existsSync(join(examplesDir, d, 'package.json')))
     .sort()
-    .map((d) => {
-      const pkg = JSON.parse(readFileSync(join(examplesDir, d, 'package.json'), 'utf8'));
-      return { name: d, description: pkg.description ?? '', main: pkg.main ?? './dist/main.js' };
-    });
+    .map((d) => ({ dir: d, pkg: JSON.parse(readFileSync(join(examplesDir, d, 'package.json'), 'utf8')) }))
+    .filter(({ pkg }) => pkg.eventport?.exampleLibrary !== true)
+    .map(({ dir, pkg }) => ({
+      name: dir,
+      description: pkg.description ?? '',
+      main: pkg.main ?? './dist/main.js',
+    }));
 }
 
 function usage(code) {

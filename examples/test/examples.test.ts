@@ -6,14 +6,18 @@
  * charge it causes.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 jest.setTimeout(120_000);
 
 const root = path.resolve(__dirname, '..', '..');
+const manifest = (d: string): { eventport?: { exampleLibrary?: boolean } } =>
+  JSON.parse(readFileSync(path.join(root, 'examples', d, 'package.json'), 'utf8'));
+/** Runnable examples: workspaces under examples/ except a shared library (examples/support). */
 const examples = readdirSync(path.join(root, 'examples'))
   .filter((d) => existsSync(path.join(root, 'examples', d, 'package.json')))
+  .filter((d) => manifest(d).eventport?.exampleLibrary !== true)
   .sort();
 
 /** Shorter than the defaults where an example runs for a set time. */
@@ -71,6 +75,7 @@ it('finds the examples', () => {
       'request-response',
     ]),
   );
+  expect(examples).not.toContain('support');
 });
 
 it.each(examples)('%s keeps its promise on memory://', async (name) => {

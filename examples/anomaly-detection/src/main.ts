@@ -24,7 +24,7 @@ import {
   sleep,
   Verdict,
   waitUntil,
-} from './support.js';
+} from '@eventport/example-support';
 
 /** What the detector needs, and why (see README). */
 const REQUIRES = ['order.per-key', 'consume.at-least-once'];

@@ -12,7 +12,16 @@
  * Usage: node dist/main.js [url] [--services N] [--changes N]
  */
 import { connect, UnsupportedGuaranteeError, type Event, type Subscription } from '@eventport/core';
-import { commandLine, ensureTopic, numberOption, run, RUN_ID, sleep, Verdict, waitUntil } from './support.js';
+import {
+  commandLine,
+  ensureTopic,
+  numberOption,
+  run,
+  RUN_ID,
+  sleep,
+  Verdict,
+  waitUntil,
+} from '@eventport/example-support';
 
 /** What every service needs, and why (see README). */
 const REQUIRES = ['fan-out'];

@@ -14,7 +14,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect, type Event } from '@eventport/core';
-import { commandLine, ensureTopic, numberOption, run, RUN_ID, sleep, Verdict, waitUntil } from './support.js';
+import {
+  commandLine,
+  ensureTopic,
+  numberOption,
+  registerGroup,
+  run,
+  RUN_ID,
+  sleep,
+  Verdict,
+  waitUntil,
+} from '@eventport/example-support';
 
 /** What the worker and the notifier need from the broker, and why (see README). */
 const REQUIRES = ['consume.at-least-once', 'publish.at-least-once'];
@@ -48,6 +58,10 @@ async function main(): Promise<void> {
   const reviews = `reviews-${RUN_ID}`;
   for (const t of [requested, ready, reviews]) await ensureTopic(broker, t);
   const outbox = mkdtempSync(path.join(tmpdir(), 'eventport-outbox-'));
+  // The review processor is deployed (its group exists) before reviews are posted, though it
+  // starts consuming later: where a group is a subscription, it only holds what came after it.
+  const moderationOptions = { group: 'review-moderation', from: 'earliest', require: REQUIRES } as const;
+  await registerGroup(broker, reviews, moderationOptions);
 
   // The worker: slow report generation, then report.ready (sent only if the handler succeeds).
   const readyAt = new Map<string, number>();
@@ -115,12 +129,10 @@ async function main(): Promise<void> {
 
   // Later: the review processor starts now; the reviews waited in the broker.
   const processed = new Map<string, string>();
-  const moderation = await broker
-    .consumer(reviews, { group: 'review-moderation', from: 'earliest', require: REQUIRES })
-    .subscribe((event: Event) => {
-      const r = event.data as Review;
-      processed.set(r.reviewId, r.stars >= 3 ? 'published' : 'sent to moderation');
-    });
+  const moderation = await broker.consumer(reviews, moderationOptions).subscribe((event: Event) => {
+    const r = event.data as Review;
+    processed.set(r.reviewId, r.stars >= 3 ? 'published' : 'sent to moderation');
+  });
 
   const outboxCount = (): number => readdirSync(outbox).filter((f) => f.endsWith('.eml')).length;
   await waitUntil(() => outboxCount() >= reportCount && processed.size >= reviewCount, 45_000);

@@ -11,7 +11,16 @@
  * Usage: node dist/main.js [url] [--events N] [--work-ms MS] [--concurrency N]
  */
 import { connect, type Event } from '@eventport/core';
-import { commandLine, ensureTopic, numberOption, run, RUN_ID, sleep, Verdict, waitUntil } from './support.js';
+import {
+  commandLine,
+  ensureTopic,
+  numberOption,
+  run,
+  RUN_ID,
+  sleep,
+  Verdict,
+  waitUntil,
+} from '@eventport/example-support';
 
 /** What the consumer needs, and why (see README). */
 const REQUIRES = ['consume.at-least-once', 'publish.at-least-once'];

@@ -30,12 +30,20 @@ import {
   ensureTopic,
   EXIT_UNSUPPORTED,
   numberOption,
+  registerGroup,
   run,
   RUN_ID,
   Verdict,
   waitUntil,
-} from './support.js';
-import { ledgerPath, startWorker, WORKER_REQUIRES, type RunningWorker } from './worker.js';
+} from '@eventport/example-support';
+import {
+  ledgerPath,
+  PROBE_CONSUMER,
+  startWorker,
+  WORKER_CONSUMER,
+  WORKER_REQUIRES,
+  type RunningWorker,
+} from './worker.js';
 
 const WORKER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker-main.js');
 
@@ -67,6 +75,11 @@ async function main(): Promise<void> {
   const probeTopic = `payments-probe-${RUN_ID}`;
   for (const t of [topic, dlq, probeTopic]) await ensureTopic(broker, t);
   const dir = mkdtempSync(path.join(tmpdir(), 'eventport-payments-'));
+
+  // Groups exist before anything is published for them (where a group is a subscription, it only
+  // holds what came after it): the probe's, and the ledger worker's with the worker's options.
+  await registerGroup(broker, probeTopic, PROBE_CONSUMER);
+  await registerGroup(broker, topic, WORKER_CONSUMER);
 
   // Can another process reach this broker? (decides a real SIGKILL or an in-process crash)
   const probeId = `probe-${RUN_ID}`;

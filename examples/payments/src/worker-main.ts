@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { connect, type Event } from '@eventport/core';
-import { startWorker } from './worker.js';
+import { PROBE_CONSUMER, startWorker } from './worker.js';
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
@@ -25,7 +25,7 @@ async function probe(url: string, topic: string, probeId: string): Promise<void>
   const marker = `marker-${randomUUID()}`;
   let seen = false;
   let markerAt: number | undefined;
-  const sub = await broker.consumer(topic, { group: 'probe', from: 'earliest' }).subscribe((event: Event) => {
+  const sub = await broker.consumer(topic, PROBE_CONSUMER).subscribe((event: Event) => {
     if (event.id === probeId) seen = true;
     if (event.id === marker) markerAt ??= Date.now();
   });

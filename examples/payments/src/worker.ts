@@ -14,6 +14,7 @@ import {
   FileIdempotencyStore,
   idempotencyKey,
   type Broker,
+  type ConsumerOptions,
   type Event,
   type Subscription,
 } from '@eventport/core';
@@ -22,6 +23,18 @@ import { invalidReason, Ledger, readLedger, type Payment } from './ledger.js';
 /** What the ledger worker needs from the broker, and why (see README). */
 export const WORKER_REQUIRES = ['consume.exactly-once', 'dead-letter'];
 export const WORKER_GROUP = 'ledger';
+/** The probe's consumer options (worker-main.ts --probe). */
+export const PROBE_CONSUMER = { group: 'probe', from: 'earliest' } as const satisfies ConsumerOptions;
+/** The worker's consumer options (but its idempotency store); the example registers the group with them. */
+export const WORKER_CONSUMER = {
+  group: WORKER_GROUP,
+  from: 'earliest',
+  delivery: 'exactly-once',
+  require: WORKER_REQUIRES,
+  concurrency: 4,
+  leaseMs: 5_000,
+  retry: { attempts: 3, backoff: 'exponential', initialDelayMs: 50 },
+} as const satisfies ConsumerOptions;
 /** How long processed payments are remembered (the consumer's default too). */
 const TTL_MS = 24 * 3600_000;
 
@@ -68,16 +81,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let charged = 0;
   let crashed = false;
   const sub = await broker
-    .consumer(options.topic, {
-      group: WORKER_GROUP,
-      from: 'earliest',
-      delivery: 'exactly-once',
-      require: WORKER_REQUIRES,
-      idempotencyStore: store,
-      concurrency: 4,
-      leaseMs: 5_000,
-      retry: { attempts: 3, backoff: 'exponential', initialDelayMs: 50 },
-    })
+    .consumer(options.topic, { ...WORKER_CONSUMER, idempotencyStore: store })
     .subscribe(async (event: Event, ctx) => {
       if (crashed) throw new Error('worker crashed');
       const payment = event.data as Payment;

@@ -1,18 +1,26 @@
 /**
  * Request-response over events (for the cases that still need an answer): a checkout asks the
  * pricing service for quotes.
- *  - The requester sends `quote.requested` events with `replyto` (its own reply topic) and a
- *    `correlationid`, many at once, and waits for each reply with a timeout (requester.ts).
- *  - The pricing service (a consumer group) computes the price and replies to `replyto`, copying
- *    the correlation id. One item is deliberately slow: its request times out, and its late reply
- *    is recognised as matching nothing and dropped.
+ *  - The checkout uses core's `requester`: it sends `quote.requested` events with `replyto` (its
+ *    own reply topic) and a `correlationid`, many at once, and waits for each reply with a timeout.
+ *  - The pricing service (a consumer group) computes the price and answers with core's `reply`,
+ *    which sends to `replyto` with the correlation id. One item is deliberately slow: its request
+ *    times out, and its late reply is recognised as matching nothing and dropped.
  * Promise (exit code 0): every other request got its own reply (the price for its own item and
  * quantity: correlation under interleaving), the slow one was rejected with a timeout in time.
  * Usage: node dist/main.js [url] [--requests N] [--timeout-ms MS]
  */
-import { connect, type Event } from '@eventport/core';
-import { reply, Requester, RequestTimeoutError } from './requester.js';
-import { commandLine, ensureTopic, numberOption, run, RUN_ID, sleep, Verdict, waitUntil } from './support.js';
+import { connect, reply, requester, RequestTimeoutError, type Event } from '@eventport/core';
+import {
+  commandLine,
+  ensureTopic,
+  numberOption,
+  run,
+  RUN_ID,
+  sleep,
+  Verdict,
+  waitUntil,
+} from '@eventport/example-support';
 
 /** What the pricing service and the requester need, and why (see README). */
 const REQUIRES = ['consume.at-least-once', 'publish.at-least-once'];
@@ -52,42 +60,36 @@ async function main(): Promise<void> {
       ordering: 'none',
       concurrency: 16,
     })
-    .subscribe(async (event: Event, ctx) => {
+    .subscribe(async (event: Event, delivery) => {
       const q = event.data as QuoteRequest;
       await sleep(q.sku === SLOW_SKU ? timeoutMs + 500 : 5 + (q.quantity % 20)); // varied: replies interleave
       const quote: Quote = { sku: q.sku, quantity: q.quantity, totalCents: unitPrice(q.sku) * q.quantity };
-      await reply(ctx, event, 'quote.replied', quote);
+      await reply(delivery, { type: 'quote.replied', source: '/pricing', subject: event.id, data: quote });
     });
 
   // The checkout: all requests at once, plus one for the slow item.
-  const requester = await Requester.open(broker, replies);
+  const checkout = await requester(broker, { requestTopic: requests, replyTopic: replies, timeoutMs });
   const asked: QuoteRequest[] = Array.from({ length: count }, (_, i) => ({
     sku: `sku-${i % 7}`,
     quantity: 1 + i,
   }));
   const t0 = Date.now();
-  const slow = requester
-    .request(
-      requests,
-      { type: 'quote.requested', source: '/checkout', data: { sku: SLOW_SKU, quantity: 1 } },
-      timeoutMs,
-    )
+  const slow = checkout
+    .request({ type: 'quote.requested', source: '/checkout', data: { sku: SLOW_SKU, quantity: 1 } })
     .then(
       () => 'answered',
       (err: unknown) =>
         err instanceof RequestTimeoutError ? `timed out after ${Date.now() - t0} ms` : String(err),
     );
   const outcomes = await Promise.allSettled(
-    asked.map((q) =>
-      requester.request(requests, { type: 'quote.requested', source: '/checkout', data: q }, timeoutMs),
-    ),
+    asked.map((q) => checkout.request({ type: 'quote.requested', source: '/checkout', data: q })),
   );
   const answeredMs = Date.now() - t0;
   const slowOutcome = await slow;
   const slowMs = Date.now() - t0;
   // The slow reply still comes, late: it must match nothing.
-  const late = await waitUntil(() => requester.unmatchedReplies >= 1, timeoutMs + 5_000);
-  await requester.close();
+  const late = await waitUntil(() => checkout.unmatchedReplies >= 1, timeoutMs + 5_000);
+  await checkout.close();
   await pricing.close({ drainTimeoutMs: 5_000 });
   await broker.close();
 
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
   for (const f of failed.slice(0, 3))
     console.log(`  request failed: ${String((f as PromiseRejectedResult).reason)}`);
   console.log(`${count} requests answered in ${answeredMs} ms; the slow one: ${slowOutcome}`);
-  console.log(`late replies dropped: ${requester.unmatchedReplies}`);
+  console.log(`late replies dropped: ${checkout.unmatchedReplies}`);
   const v = new Verdict();
   v.check(correct === count, `every request got its own reply (${correct}/${count})`);
   v.check(

@@ -39,3 +39,12 @@ export { DEAD_LETTER_REASON, DEAD_LETTER_ATTEMPTS } from './portable/dead-letter
 export { TRACEPARENT, isValidTraceparent, newTraceparent, childTraceparent } from './tracing/traceparent.js';
 export { consoleLogger, silentLogger, type Logger, type LogLevel } from './logging/logger.js';
 export { toBinary, fromBinary, toStructured, fromStructured, fromPlainMessage } from './codec/cloudevents.js';
+export {
+  requester,
+  reply,
+  RequestTimeoutError,
+  REPLY_TO,
+  CORRELATION_ID,
+  type Requester,
+  type RequesterOptions,
+} from './patterns/request-reply.js';

@@ -128,13 +128,16 @@ export class NamespaceClient {
       accept: 'application/json',
     });
     if (contentType !== undefined) headers.set('content-type', contentType);
+    const timeout = AbortSignal.timeout(this.#timeoutMs + extraTimeoutMs);
     const request = createPipelineRequest({
       url: url.toString(),
       method: 'POST',
       headers,
       body: body === undefined ? undefined : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-      timeout: this.#timeoutMs + extraTimeoutMs,
-      abortSignal: signal,
+      // The timeout is an unreferenced timer signal, not the pipeline's `timeout`: the Node HTTP
+      // client leaves that timer armed when a request is aborted or fails, which kept processes
+      // alive for requestTimeoutMs + maxWaitTime after a consumer stopped.
+      abortSignal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
       allowInsecureConnection: this.#insecure,
     });
     let response;

@@ -1,10 +1,11 @@
 /**
- * What every example shares (each example is its own workspace, so this small file is copied,
- * not imported): the command line, bounded waits, unique names and the pass/fail verdict.
+ * What every pattern example shares (`@eventport/example-support`, a private workspace that is a
+ * library, not an example): the command line, bounded waits, unique names, group registration,
+ * the capability check and the pass/fail verdict.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { Broker } from '@eventport/core';
+import type { Broker, ConsumerOptions } from '@eventport/core';
 
 /** Exit code of an example that cannot run on this broker (a required guarantee is unsupported). */
 export const EXIT_UNSUPPORTED = 3;
@@ -46,6 +47,25 @@ export async function ensureTopic(broker: Broker, topic: string, partitions?: nu
   await broker
     .createTopic(topic, partitions === undefined ? undefined : { partitions })
     .catch(() => undefined);
+}
+
+/**
+ * Makes `group` exist on `topic` before anything is published for it, by subscribing once and
+ * closing. Where a group is a durable subscription created on its first subscribe (Pub/Sub, Event
+ * Grid), events published before that never reach the group, whatever its `from`; where it is a
+ * position (Kafka, Event Hubs) or a queue (SQS), this changes nothing. Pass the options the group's
+ * real consumer uses (the subscription is created with them). Call it before the first send: it
+ * handles nothing: an event arriving meanwhile is refused (not acknowledged) and reported as an error.
+ */
+export async function registerGroup(broker: Broker, topic: string, options: ConsumerOptions): Promise<void> {
+  let arrived = 0;
+  const sub = await broker.consumer(topic, options).subscribe(() => {
+    arrived++;
+    throw new Error('registerGroup handles nothing: it must run before anything is published');
+  });
+  await sub.close({ drainTimeoutMs: 1_000 });
+  if (arrived > 0)
+    throw new Error(`registerGroup(${topic}, ${String(options.group)}) ran after events were published`);
 }
 
 /**

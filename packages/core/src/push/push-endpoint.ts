@@ -1,0 +1,132 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../logging/logger.js';
+import type { PushReceiver } from './push-receiver.js';
+import {
+  PushRequestError,
+  verdictOf,
+  type PushAnswer,
+  type PushAuthenticator,
+  type PushCodec,
+  type PushRequest,
+} from './types.js';
+
+export interface PushEndpointOptions {
+  readonly codec: PushCodec;
+  /** Checks each request before anything else (handshakes included); absent: every request is let in. */
+  readonly authenticate?: PushAuthenticator;
+  /** Largest body read, in bytes; a larger one is answered 413 (default 1 MiB + 64 KiB). */
+  readonly maxBodyBytes?: number;
+  readonly logger: Logger;
+}
+
+/** A request handler as Express, Fastify (`req.raw`, `reply.raw`), Next (pages API) and node:http call it. */
+export type PushRequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The HTTP side of push delivery, for any framework: `handle(req, res)` reads the request,
+ * authenticates it (401 otherwise), answers handshakes through the codec, decodes a delivery and
+ * hands its events to a receiver registered for the request's path (several receivers on one path
+ * take turns: competing consumers in one process), then answers from the events' outcomes once
+ * they are all settled.
+ *
+ * Statuses EventPort itself chooses: 401 unauthenticated, 404 no receiver for the path (services
+ * retry it, so events pushed while a consumer restarts are not lost), 405 not POST/OPTIONS, 413 body
+ * too large, 400 a body the codec cannot read at all, 503 receivers closed or full (retried).
+ * A body already read by a framework (`req.body` as Buffer, string or parsed JSON) is used as is.
+ * Safe to call concurrently; never throws.
+ */
+export class PushEndpoint {
+  private readonly routes = new Map<string, { receivers: PushReceiver[]; next: number }>();
+  private readonly maxBodyBytes: number;
+
+  constructor(private readonly options: PushEndpointOptions) {
+    this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024 + 64 * 1024;
+  }
+
+  /** Serves `receiver` on `path` (e.g. `/eventport/orders/billing`); returns the unregister function. */
+  route(path: string, receiver: PushReceiver): () => void {
+    const route = this.routes.get(path) ?? { receivers: [], next: 0 };
+    route.receivers.push(receiver);
+    this.routes.set(path, route);
+    return () => {
+      route.receivers = route.receivers.filter((r) => r !== receiver);
+      if (route.receivers.length === 0 && this.routes.get(path) === route) this.routes.delete(path);
+    };
+  }
+
+  /** The request handler (bound: pass it around as is). */
+  readonly handle: PushRequestHandler = (req, res) => {
+    this.serve(req)
+      .catch((err: unknown) => {
+        this.options.logger.error('push endpoint: internal error', { error: err });
+        return { status: 500 } satisfies PushAnswer;
+      })
+      .then((answer) => write(res, answer))
+      .catch(() => undefined);
+  };
+
+  private async serve(req: IncomingMessage): Promise<PushAnswer> {
+    const { codec, authenticate, logger } = this.options;
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (method !== 'POST' && method !== 'OPTIONS') return text(405, 'push endpoints take POST (and OPTIONS)');
+    const body = await readBody(req, this.maxBodyBytes);
+    if (body === undefined) return text(413, `body larger than ${this.maxBodyBytes} bytes`);
+    const request: PushRequest = {
+      method,
+      url: new URL(req.url ?? '/', 'http://push.invalid'),
+      headers: req.headers,
+      body,
+    };
+    if (authenticate !== undefined && !(await authenticate(request))) {
+      logger.warn('push endpoint: refused an unauthenticated request', { path: request.url.pathname });
+      return text(401, 'unauthenticated');
+    }
+    const handshake = await codec.handshake?.(request);
+    if (handshake !== undefined) return handshake;
+    const route = this.routes.get(request.url.pathname);
+    if (route === undefined || route.receivers.length === 0)
+      return text(404, `no consumer listens on ${request.url.pathname}`);
+    let events;
+    try {
+      events = codec.decode(request);
+    } catch (err) {
+      if (err instanceof PushRequestError) return text(err.status, err.message);
+      throw err;
+    }
+    const receiver = route.receivers[route.next++ % route.receivers.length]!;
+    const outcomes = await receiver.offer(events);
+    return codec.answer(verdictOf(outcomes), outcomes);
+  }
+}
+
+function text(status: number, body: string): PushAnswer {
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
+}
+
+/** The body as bytes, or undefined when longer than `max` (the rest is not read). */
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  const parsed = (req as { body?: unknown }).body;
+  if (Buffer.isBuffer(parsed)) return parsed.length > max ? undefined : parsed;
+  if (typeof parsed === 'string') return checked(Buffer.from(parsed), max);
+  if (parsed !== undefined && parsed !== null && typeof parsed === 'object' && req.readableEnded)
+    return checked(Buffer.from(JSON.stringify(parsed)), max);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function checked(body: Buffer, max: number): Buffer | undefined {
+  return body.length > max ? undefined : body;
+}
+
+function write(res: ServerResponse, answer: PushAnswer): void {
+  if (res.headersSent || res.writableEnded) return;
+  const body = answer.body ?? '';
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(body)) });
+  res.end(body);
+}

@@ -1,0 +1,55 @@
+import { BrokerUnavailableError, ConfigError, redactSecrets, type ReceiverOptions } from '@eventport/core/driver';
+import type { EventGridConfig } from './config.js';
+
+/** The service's largest maxDeliveryAttempts of a webhook subscription. */
+const SERVICE_MAX_ATTEMPTS = 30;
+
+/**
+ * Event subscriptions of basic topics on the emulator (loopback only), through its admin API:
+ * the topic is declared in the CloudEvents schema (what EventPort publishes; an existing topic
+ * keeps its schema), then the subscription is created or replaced with the webhook URL. The
+ * emulator answers after the validation handshake with this connection's push endpoint, so a
+ * refused handshake (e.g. a wrong secret) fails here. Its `maxDeliveryAttempts` is the consumer's
+ * attempts plus 5 (at most 30): EventPort decides dead-lettering by its own retry budget; the
+ * service's cap only catches events whose consumer keeps failing to answer (crash, timeout).
+ */
+export class EmulatorSubscriptions {
+  constructor(private readonly config: EventGridConfig) {}
+
+  async ensure(topic: string, subscription: string, webhook: string, options: ReceiverOptions): Promise<void> {
+    const base = `${this.config.endpoint}/admin/topics/${encodeURIComponent(topic)}`;
+    await this.put(base, { inputSchema: 'CloudEventSchemaV1_0' }, `topic "${topic}"`);
+    const attempts = options.deadLetter?.maxDeliveries ?? 10;
+    await this.put(
+      `${base}/eventSubscriptions/${encodeURIComponent(subscription)}`,
+      {
+        endpointUrl: webhook,
+        retryPolicy: { maxDeliveryAttempts: Math.min(SERVICE_MAX_ATTEMPTS, attempts + 5) },
+      },
+      `event subscription "${subscription}" of topic "${topic}"`,
+    );
+  }
+
+  private async put(url: string, body: unknown, what: string): Promise<void> {
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.config.requestTimeoutMs),
+      });
+    } catch (err) {
+      throw new BrokerUnavailableError(`creating ${what} on the Event Grid emulator failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    const text = await res.text();
+    if (res.status === 202 || res.status >= 300) {
+      throw new ConfigError(
+        'pushEndpoint',
+        `the Event Grid emulator did not create ${what} (HTTP ${res.status}): ${redactSecrets(text.slice(0, 300))}`,
+      );
+    }
+  }
+}

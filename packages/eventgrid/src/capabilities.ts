@@ -119,7 +119,7 @@ function namespace(): CapabilityReport {
   });
 }
 
-const PUSH = 'push: the service POSTs each event to EventPort\'s endpoint';
+const PUSH = "push: the service POSTs each event to EventPort's endpoint";
 
 function basic(): CapabilityReport {
   return new CapabilityReport('eventgrid', 'basic', {
@@ -147,7 +147,7 @@ function basic(): CapabilityReport {
     'consume.exactly-once': {
       level: 'emulated',
       detail:
-        'idempotent consumer (processed source+id remembered in the idempotency store): catches the service\'s redeliveries (after a timeout, a lost answer) and producer resends',
+        "idempotent consumer (processed source+id remembered in the idempotency store): catches the service's redeliveries (after a timeout, a lost answer) and producer resends",
     },
     'order.per-key': { level: 'unsupported', detail: 'Event Grid does not order deliveries' },
     'order.global': { level: 'unsupported', detail: 'Event Grid does not order deliveries' },
@@ -178,7 +178,8 @@ function basic(): CapabilityReport {
     replay: { level: 'unsupported', detail: 'basic topics keep no log: events are pushed, then gone' },
     retention: {
       level: 'unsupported',
-      detail: 'basic topics keep no log: an undelivered event is retried for at most its time to live (1 day)',
+      detail:
+        'basic topics keep no log: an undelivered event is retried for at most its time to live (1 day)',
     },
     'delayed-delivery': { level: 'unsupported', detail: 'Event Grid has no scheduled publish' },
     'batch.publish': {
@@ -192,7 +193,8 @@ function basic(): CapabilityReport {
     },
     'lease-extension': {
       level: 'unsupported',
-      detail: 'a push waits 30 s for its answer and cannot be extended; a slower handler sees the event again',
+      detail:
+        'a push waits 30 s for its answer and cannot be extended; a slower handler sees the event again',
     },
     'max-event-size': {
       level: 'native',

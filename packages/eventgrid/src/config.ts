@@ -211,8 +211,12 @@ function pushEndpointOption(value: unknown): string | undefined {
 function pushSecrets(options: Readonly<Record<string, unknown>>, loopback: boolean): PushSecrets {
   const authenticate = options.pushAuthenticate;
   if (authenticate !== undefined && typeof authenticate !== 'function')
-    throw new ConfigError('pushAuthenticate', `must be a function (request) => boolean, got ${typeof authenticate}`);
+    throw new ConfigError(
+      'pushAuthenticate',
+      `must be a function (request) => boolean, got ${typeof authenticate}`,
+    );
   let secret = optString(options.pushSecret, 'pushSecret');
-  if (secret === undefined && authenticate === undefined && loopback) secret = randomBytes(24).toString('base64url');
+  if (secret === undefined && authenticate === undefined && loopback)
+    secret = randomBytes(24).toString('base64url');
   return { secret, authenticate: authenticate as PushAuthenticator | undefined };
 }

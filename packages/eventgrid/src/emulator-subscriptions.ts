@@ -1,4 +1,9 @@
-import { BrokerUnavailableError, ConfigError, redactSecrets, type ReceiverOptions } from '@eventport/core/driver';
+import {
+  BrokerUnavailableError,
+  ConfigError,
+  redactSecrets,
+  type ReceiverOptions,
+} from '@eventport/core/driver';
 import type { EventGridConfig } from './config.js';
 
 /** The service's largest maxDeliveryAttempts of a webhook subscription. */
@@ -16,7 +21,12 @@ const SERVICE_MAX_ATTEMPTS = 30;
 export class EmulatorSubscriptions {
   constructor(private readonly config: EventGridConfig) {}
 
-  async ensure(topic: string, subscription: string, webhook: string, options: ReceiverOptions): Promise<void> {
+  async ensure(
+    topic: string,
+    subscription: string,
+    webhook: string,
+    options: ReceiverOptions,
+  ): Promise<void> {
     const base = `${this.config.endpoint}/admin/topics/${encodeURIComponent(topic)}`;
     await this.put(base, { inputSchema: 'CloudEventSchemaV1_0' }, `topic "${topic}"`);
     const attempts = options.deadLetter?.maxDeliveries ?? 10;
@@ -40,14 +50,17 @@ export class EmulatorSubscriptions {
         signal: AbortSignal.timeout(this.config.requestTimeoutMs),
       });
     } catch (err) {
-      throw new BrokerUnavailableError(`creating ${what} on the Event Grid emulator failed: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new BrokerUnavailableError(
+        `creating ${what} on the Event Grid emulator failed: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     const text = await res.text();
     if (res.status === 202 || res.status >= 300) {
       throw new ConfigError(
-        'pushEndpoint',
+        res.status === 202 || /handshake|webhook|endpoint/i.test(text) ? 'pushEndpoint' : 'group',
         `the Event Grid emulator did not create ${what} (HTTP ${res.status}): ${redactSecrets(text.slice(0, 300))}`,
       );
     }

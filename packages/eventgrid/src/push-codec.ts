@@ -51,7 +51,8 @@ export const eventGridPushCodec: PushCodec = {
         isObject(i) && i.eventType === VALIDATION_EVENT_TYPE && isObject(i.data),
     );
     const code = validation?.data.validationCode;
-    if (typeof code !== 'string') throw new PushRequestError(400, 'no validationCode in the validation event');
+    if (typeof code !== 'string')
+      throw new PushRequestError(400, 'no validationCode in the validation event');
     return json(200, { validationResponse: code });
   },
 
@@ -87,7 +88,11 @@ function decodeItem(item: unknown, subscription: string, index: number): Omit<Pu
   } catch (err) {
     const id = isObject(item) && typeof item.id === 'string' ? item.id : `${subscription}:${index}`;
     const wrapped = undecodable(
-      { body: new TextEncoder().encode(JSON.stringify(item) ?? ''), id, source: `/eventgrid/push/${subscription}` },
+      {
+        body: new TextEncoder().encode(JSON.stringify(item) ?? ''),
+        id,
+        source: `/eventgrid/push/${subscription}`,
+      },
       err,
     );
     return { event: wrapped.event, undecodable: wrapped.undecodable ?? String(err) };
@@ -98,7 +103,8 @@ function decodeItem(item: unknown, subscription: string, index: number): Omit<Pu
 export function fromEventGridSchema(item: unknown): Event {
   if (!isObject(item)) throw new TypeError('an Event Grid schema event must be a JSON object');
   const extensions: Record<string, string> = {};
-  if (typeof item.dataVersion === 'string' && item.dataVersion !== '') extensions.dataversion = item.dataVersion;
+  if (typeof item.dataVersion === 'string' && item.dataVersion !== '')
+    extensions.dataversion = item.dataVersion;
   if (typeof item.metadataVersion === 'string') extensions.metadataversion = item.metadataVersion;
   return createEvent({
     id: item.id as string,

@@ -78,6 +78,12 @@ export interface PushSecrets {
   readonly authenticate: PushAuthenticator | undefined;
 }
 
+/**
+ * The push secret of loopback (emulator) connections that set none: random, one per process, so
+ * that every connection's webhook URL of a topic and group is the same (see shared-listeners.ts).
+ */
+const LOOPBACK_SECRET = randomBytes(24).toString('base64url');
+
 const KNOWN = [
   'endpoint',
   'topic',

@@ -29,6 +29,7 @@ export class EmulatorSubscriptions {
   ): Promise<void> {
     const base = `${this.config.endpoint}/admin/topics/${encodeURIComponent(topic)}`;
     await this.put(base, { inputSchema: 'CloudEventSchemaV1_0' }, `topic "${topic}"`);
+    if (await this.exists(topic, subscription, webhook)) return;
     const attempts = options.deadLetter?.maxDeliveries ?? 10;
     await this.put(
       `${base}/eventSubscriptions/${encodeURIComponent(subscription)}`,
@@ -38,6 +39,26 @@ export class EmulatorSubscriptions {
       },
       `event subscription "${subscription}" of topic "${topic}"`,
     );
+  }
+
+  /**
+   * Whether the subscription already pushes to `webhook`: then it is kept, since replacing it
+   * would drop the events it is still retrying (the emulator starts a replaced subscription empty).
+   */
+  private async exists(topic: string, subscription: string, webhook: string): Promise<boolean> {
+    try {
+      const res = await fetch(`${this.config.endpoint}/admin`, {
+        signal: AbortSignal.timeout(this.config.requestTimeoutMs),
+      });
+      if (!res.ok) return false;
+      const state = (await res.json()) as {
+        topics?: { name: string; eventSubscriptions?: { name: string; endpointUrl?: string }[] }[];
+      };
+      const subs = state.topics?.find((t) => t.name === topic)?.eventSubscriptions ?? [];
+      return subs.some((s) => s.name === subscription && s.endpointUrl === webhook);
+    } catch {
+      return false;
+    }
   }
 
   private async put(url: string, body: unknown, what: string): Promise<void> {

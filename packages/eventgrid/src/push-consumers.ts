@@ -3,14 +3,13 @@ import {
   PushEndpoint,
   PushReceiver,
   sharedSecretAuthenticator,
-  startPushListener,
   type DriverReceiver,
   type Logger,
   type PushAuthenticator,
-  type PushListener,
   type PushRequestHandler,
   type ReceiverOptions,
 } from '@eventport/core/driver';
+import { acquireListener, type ListenerLease } from './shared-listeners.js';
 import type { EventGridConfig, PushSecrets } from './config.js';
 import { eventGridPushCodec } from './push-codec.js';
 import { resourceName } from './names.js';
@@ -23,23 +22,24 @@ export const SECRET_PARAM = 'secret';
 const MAX_QUEUED = 1000;
 
 /**
- * Basic topics' consumers: one push endpoint per connection (core's PushEndpoint with the Event
- * Grid codec), served by a standalone listener (`listen`) or mounted by the user
- * (`raw().pushHandler`). Each consumer is a PushReceiver on `/eventgrid/{topic}/{group}`; consumers
+ * Basic topics' consumers, on core's PushEndpoint with the Event Grid codec: the process's shared
+ * listener for the `listen` address (see shared-listeners.ts), or, with `listen=off`, this
+ * connection's own endpoint, which the user mounts (`raw().pushHandler`). Each consumer is a PushReceiver on `/eventgrid/{topic}/{group}`; consumers
  * of one topic and group in one process take turns (competing), other groups are other event
  * subscriptions (fan-out).
  *
  * On loopback (the emulator) a consumer creates or replaces its event subscription through the
  * emulator's admin API (after which the emulator runs the validation handshake against this
  * endpoint). On Azure, event subscriptions are control-plane (ARM) resources, so they are made by
- * the user (portal, CLI, Bicep) with the webhook URL `webhookUrl(topic, group)` prints in the log.
+ * the user (portal, CLI, Bicep) with the webhook URL the consumer logs (info) when it starts.
  */
 export class PushConsumers {
+  /** The endpoint `raw().pushHandler` serves (listen=off): this connection's consumers only. */
   readonly endpoint: PushEndpoint;
-  private listener: Promise<PushListener> | undefined;
+  private lease: Promise<ListenerLease> | undefined;
   private readonly subscriptions: EmulatorSubscriptions | undefined;
   private readonly secret: string | undefined;
-  private readonly authenticated: boolean;
+  private readonly authenticate: PushAuthenticator | undefined;
 
   constructor(
     private readonly config: EventGridConfig,
@@ -47,12 +47,8 @@ export class PushConsumers {
     private readonly logger: Logger,
   ) {
     this.secret = push.secret;
-    this.authenticated = push.secret !== undefined || push.authenticate !== undefined;
-    this.endpoint = new PushEndpoint({
-      codec: eventGridPushCodec,
-      authenticate: authenticatorOf(push),
-      logger,
-    });
+    this.authenticate = authenticatorOf(push);
+    this.endpoint = new PushEndpoint({ codec: eventGridPushCodec, logger });
     this.subscriptions = config.loopback ? new EmulatorSubscriptions(config) : undefined;
   }
 
@@ -62,25 +58,27 @@ export class PushConsumers {
 
   /** Opens a push receiver: routes it, starts the listener, creates the emulator's event subscription. */
   async open(topic: string, options: ReceiverOptions): Promise<DriverReceiver> {
-    if (!this.authenticated) {
+    if (this.authenticate === undefined) {
       throw new ConfigError(
         'pushSecret',
         'a push consumer needs pushSecret (or pushAuthenticate): an endpoint anyone can post to would run handlers for forged events',
       );
     }
-    const base = await this.baseUrl();
-    const path = `/eventgrid/${encodeURIComponent(resourceName(topic))}/${encodeURIComponent(resourceName(options.group))}`;
+    const { endpoint, base } = await this.serving();
+    const topicName = resourceName(topic);
+    const subscription = subscriptionName(options.group);
+    const path = `/eventgrid/${encodeURIComponent(topicName)}/${encodeURIComponent(subscription)}`;
     const receiver = new PushReceiver(MAX_QUEUED);
-    const unroute = this.endpoint.route(path, receiver);
+    const unroute = endpoint.route(path, receiver, this.authenticate);
     const close = receiver.close.bind(receiver);
     receiver.close = async () => {
       unroute();
       await close();
     };
-    const webhook = `${base}${path}${this.secret === undefined ? '' : `?${SECRET_PARAM}=${encodeURIComponent(this.secret)}`}`;
+    const query = this.secret === undefined ? '' : `?${SECRET_PARAM}=${encodeURIComponent(this.secret)}`;
     try {
       if (this.subscriptions !== undefined) {
-        await this.subscriptions.ensure(resourceName(topic), resourceName(options.group), webhook, options);
+        await this.subscriptions.ensure(topicName, subscription, `${base}${path}${query}`, options);
       } else {
         this.logger.info('eventgrid: push consumer ready; the event subscription must point at its webhook', {
           topic,
@@ -96,18 +94,19 @@ export class PushConsumers {
   }
 
   async close(): Promise<void> {
-    const listener = this.listener;
-    this.listener = undefined;
-    await (await listener?.catch(() => undefined))?.close();
+    const lease = this.lease;
+    this.lease = undefined;
+    await (await lease?.catch(() => undefined))?.release();
   }
 
-  private async baseUrl(): Promise<string> {
+  /** The endpoint consumers are routed on and the base URL the service pushes to. */
+  private async serving(): Promise<{ endpoint: PushEndpoint; base: string }> {
     const { listen, pushEndpoint } = this.config;
     if (listen !== undefined) {
-      this.listener ??= startPushListener(this.endpoint.handle, listen.host, listen.port);
-      this.listener.catch(() => (this.listener = undefined));
-      const listener = await this.listener;
-      return pushEndpoint ?? listener.url;
+      this.lease ??= acquireListener(listen.host, listen.port, this.logger);
+      this.lease.catch(() => (this.lease = undefined));
+      const lease = await this.lease;
+      return { endpoint: lease.endpoint, base: pushEndpoint ?? lease.url };
     }
     if (pushEndpoint === undefined) {
       throw new ConfigError(
@@ -115,8 +114,17 @@ export class PushConsumers {
         'with listen=off, say where the service pushes to: the base URL at which your server mounts broker.raw().pushHandler',
       );
     }
-    return pushEndpoint;
+    return { endpoint: this.endpoint, base: pushEndpoint };
   }
+}
+
+/**
+ * The event subscription name of a group: its Event Grid resource name, lengthened to the
+ * service's minimum of 3 characters (`rt` → `rt-group`).
+ */
+export function subscriptionName(group: string): string {
+  const name = resourceName(group);
+  return name.length >= 3 ? name : `${name}-group`;
 }
 
 function authenticatorOf(push: PushSecrets): PushAuthenticator | undefined {

@@ -1,6 +1,6 @@
 import { createEvent, newTraceparent, type Event, type EventInput } from '@eventport/core';
 import { encodeData } from '@eventport/core/driver';
-import { CheckFailed, defineCheck } from '../check.js';
+import { CheckFailed, defineCheck, type CheckContext, type Evidence } from '../check.js';
 import { seqOf, sleep, startPosition, subscribe, uniqueSuffix, waitFor, within } from '../util.js';
 
 const BASIC: ['pull', 'publish.at-least-once', 'consume.at-least-once'] = [
@@ -136,7 +136,20 @@ export const roundTrip = defineCheck({
   verifies: ['pull'],
   requires: BASIC,
   ownRow: true,
-  async run(ctx) {
+  run: (ctx) => runRoundTrip(ctx),
+});
+
+/** The round trip on a broker that delivers by push (through EventPort's push endpoint). */
+export const pushRoundTrip = defineCheck({
+  id: 'push-round-trip',
+  title: 'push round trip: pushed to EventPort\'s endpoint, data and every attribute arrive equal',
+  verifies: ['push'],
+  requires: ['push', 'publish.at-least-once', 'consume.at-least-once'],
+  ownRow: true,
+  run: (ctx) => runRoundTrip(ctx),
+});
+
+async function runRoundTrip(ctx: CheckContext): Promise<Evidence> {
     const topic = await ctx.topic('round-trip');
     const got = new Map<string, Event>();
     await subscribe(ctx, ctx.broker, topic, { group: 'rt', from: startPosition(ctx) }, (e) => {
@@ -168,8 +181,7 @@ export const roundTrip = defineCheck({
       summary: `${cases.length} events (JSON, text, binary, non-UTF-8, extensions) arrived equal`,
       counts: { events: cases.length },
     };
-  },
-});
+}
 
 export const topicIsolation = defineCheck({
   id: 'topic-isolation',

@@ -12,8 +12,6 @@ import {
 
 export interface PushEndpointOptions {
   readonly codec: PushCodec;
-  /** Checks each request before anything else (handshakes included); absent: every request is let in. */
-  readonly authenticate?: PushAuthenticator;
   /** Largest body read, in bytes; a larger one is answered 413 (default 1 MiB + 64 KiB). */
   readonly maxBodyBytes?: number;
   readonly logger: Logger;
@@ -23,35 +21,47 @@ export interface PushEndpointOptions {
 export type PushRequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * The HTTP side of push delivery, for any framework: `handle(req, res)` reads the request,
- * authenticates it (401 otherwise), answers handshakes through the codec, decodes a delivery and
- * hands its events to a receiver registered for the request's path (several receivers on one path
- * take turns: competing consumers in one process), then answers from the events' outcomes once
- * they are all settled.
+ * The HTTP side of push delivery, for any framework: `handle(req, res)` reads the request, finds
+ * the route of its path, authenticates it with the route's check (401 otherwise), answers
+ * handshakes through the codec, decodes a delivery and hands its events to a receiver of the
+ * route (several receivers on one path take turns: competing consumers in one process), then
+ * answers from the events' outcomes once they are all settled.
  *
- * Statuses EventPort itself chooses: 401 unauthenticated, 404 no receiver for the path (services
- * retry it, so events pushed while a consumer restarts are not lost), 405 not POST/OPTIONS, 413 body
+ * Statuses EventPort itself chooses: 404 no receiver for the path (services
+ * retry it, so events pushed while a consumer restarts are not lost), 401 unauthenticated, 405 not POST/OPTIONS, 413 body
  * too large, 400 a body the codec cannot read at all, 503 receivers closed or full (retried).
  * A body already read by a framework (`req.body` as Buffer, string or parsed JSON) is used as is.
  * Safe to call concurrently; never throws.
  */
 export class PushEndpoint {
-  private readonly routes = new Map<string, { receivers: PushReceiver[]; next: number }>();
+  private readonly routes = new Map<string, Route>();
   private readonly maxBodyBytes: number;
 
   constructor(private readonly options: PushEndpointOptions) {
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024 + 64 * 1024;
   }
 
-  /** Serves `receiver` on `path` (e.g. `/eventport/orders/billing`); returns the unregister function. */
-  route(path: string, receiver: PushReceiver): () => void {
-    const route = this.routes.get(path) ?? { receivers: [], next: 0 };
+  /**
+   * Serves `receiver` on `path` (e.g. `/eventport/orders/billing`); returns the unregister
+   * function. `authenticate` checks every request to the path (handshakes included; false → 401);
+   * receivers sharing a path must share the check (the last one given applies).
+   */
+  route(path: string, receiver: PushReceiver, authenticate?: PushAuthenticator): () => void {
+    const route = this.routes.get(path) ?? { receivers: [], next: 0, authenticate };
+    route.authenticate = authenticate;
     route.receivers.push(receiver);
     this.routes.set(path, route);
     return () => {
       route.receivers = route.receivers.filter((r) => r !== receiver);
       if (route.receivers.length === 0 && this.routes.get(path) === route) this.routes.delete(path);
     };
+  }
+
+  /** How many receivers are routed (a shared listener closes when none is left). */
+  get size(): number {
+    let n = 0;
+    for (const route of this.routes.values()) n += route.receivers.length;
+    return n;
   }
 
   /** The request handler (bound: pass it around as is). */
@@ -66,7 +76,7 @@ export class PushEndpoint {
   };
 
   private async serve(req: IncomingMessage): Promise<PushAnswer> {
-    const { codec, authenticate, logger } = this.options;
+    const { codec, logger } = this.options;
     const method = (req.method ?? 'GET').toUpperCase();
     if (method !== 'POST' && method !== 'OPTIONS') return text(405, 'push endpoints take POST (and OPTIONS)');
     const body = await readBody(req, this.maxBodyBytes);
@@ -77,15 +87,15 @@ export class PushEndpoint {
       headers: req.headers,
       body,
     };
-    if (authenticate !== undefined && !(await authenticate(request))) {
+    const route = this.routes.get(request.url.pathname);
+    if (route === undefined || route.receivers.length === 0)
+      return text(404, `no consumer listens on ${request.url.pathname}`);
+    if (route.authenticate !== undefined && !(await route.authenticate(request))) {
       logger.warn('push endpoint: refused an unauthenticated request', { path: request.url.pathname });
       return text(401, 'unauthenticated');
     }
     const handshake = await codec.handshake?.(request);
     if (handshake !== undefined) return handshake;
-    const route = this.routes.get(request.url.pathname);
-    if (route === undefined || route.receivers.length === 0)
-      return text(404, `no consumer listens on ${request.url.pathname}`);
     let events;
     try {
       events = codec.decode(request);
@@ -95,8 +105,22 @@ export class PushEndpoint {
     }
     const receiver = route.receivers[route.next++ % route.receivers.length]!;
     const outcomes = await receiver.offer(events);
-    return codec.answer(verdictOf(outcomes), outcomes);
+    const verdict = verdictOf(outcomes);
+    if (verdict === 'dead-letter') {
+      logger.warn('push endpoint: the handler dead-lettered pushed events', {
+        path: request.url.pathname,
+        ids: events.map((e) => e.event.id),
+        reasons: outcomes.map((o) => (o.kind === 'dead-letter' ? o.reason : undefined)),
+      });
+    }
+    return codec.answer(verdict, outcomes);
   }
+}
+
+interface Route {
+  receivers: PushReceiver[];
+  next: number;
+  authenticate: PushAuthenticator | undefined;
 }
 
 function text(status: number, body: string): PushAnswer {

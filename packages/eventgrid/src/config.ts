@@ -222,7 +222,6 @@ function pushSecrets(options: Readonly<Record<string, unknown>>, loopback: boole
       `must be a function (request) => boolean, got ${typeof authenticate}`,
     );
   let secret = optString(options.pushSecret, 'pushSecret');
-  if (secret === undefined && authenticate === undefined && loopback)
-    secret = randomBytes(24).toString('base64url');
+  if (secret === undefined && authenticate === undefined && loopback) secret = LOOPBACK_SECRET;
   return { secret, authenticate: authenticate as PushAuthenticator | undefined };
 }

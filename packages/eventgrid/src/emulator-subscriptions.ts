@@ -1,9 +1,4 @@
-import {
-  BrokerUnavailableError,
-  ConfigError,
-  redactSecrets,
-  type ReceiverOptions,
-} from '@eventport/core/driver';
+import { BrokerUnavailableError, ConfigError, redactSecrets } from '@eventport/core/driver';
 import type { EventGridConfig } from './config.js';
 
 /** The service's largest maxDeliveryAttempts of a webhook subscription. */
@@ -12,30 +7,26 @@ const SERVICE_MAX_ATTEMPTS = 30;
 /**
  * Event subscriptions of basic topics on the emulator (loopback only), through its admin API:
  * the topic is declared in the CloudEvents schema (what EventPort publishes; an existing topic
- * keeps its schema), then the subscription is created or replaced with the webhook URL. The
+ * keeps its schema), then the subscription is created, or replaced when its webhook URL differs
+ * (an unchanged one is kept: the emulator starts a replaced subscription empty). The
  * emulator answers after the validation handshake with this connection's push endpoint, so a
- * refused handshake (e.g. a wrong secret) fails here. Its `maxDeliveryAttempts` is the consumer's
- * attempts plus 5 (at most 30): EventPort decides dead-lettering by its own retry budget; the
- * service's cap only catches events whose consumer keeps failing to answer (crash, timeout).
+ * refused handshake (e.g. a wrong secret) fails here. Its `maxDeliveryAttempts` is the service's
+ * largest, 30: EventPort decides dead-lettering by its own retry budget (answering 400); the
+ * service's cap only catches events that keep coming back unanswered or answered "retry" (a
+ * consumer closed or crashed, handler nacks, timeouts).
  */
 export class EmulatorSubscriptions {
   constructor(private readonly config: EventGridConfig) {}
 
-  async ensure(
-    topic: string,
-    subscription: string,
-    webhook: string,
-    options: ReceiverOptions,
-  ): Promise<void> {
+  async ensure(topic: string, subscription: string, webhook: string): Promise<void> {
     const base = `${this.config.endpoint}/admin/topics/${encodeURIComponent(topic)}`;
     await this.put(base, { inputSchema: 'CloudEventSchemaV1_0' }, `topic "${topic}"`);
     if (await this.exists(topic, subscription, webhook)) return;
-    const attempts = options.deadLetter?.maxDeliveries ?? 10;
     await this.put(
       `${base}/eventSubscriptions/${encodeURIComponent(subscription)}`,
       {
         endpointUrl: webhook,
-        retryPolicy: { maxDeliveryAttempts: Math.min(SERVICE_MAX_ATTEMPTS, attempts + 5) },
+        retryPolicy: { maxDeliveryAttempts: SERVICE_MAX_ATTEMPTS },
       },
       `event subscription "${subscription}" of topic "${topic}"`,
     );

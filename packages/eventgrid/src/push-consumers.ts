@@ -78,7 +78,7 @@ export class PushConsumers {
     const query = this.secret === undefined ? '' : `?${SECRET_PARAM}=${encodeURIComponent(this.secret)}`;
     try {
       if (this.subscriptions !== undefined) {
-        await this.subscriptions.ensure(topicName, subscription, `${base}${path}${query}`, options);
+        await this.subscriptions.ensure(topicName, subscription, `${base}${path}${query}`);
       } else {
         this.logger.info('eventgrid: push consumer ready; the event subscription must point at its webhook', {
           topic,

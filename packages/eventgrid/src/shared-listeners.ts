@@ -1,9 +1,4 @@
-import {
-  PushEndpoint,
-  startPushListener,
-  type Logger,
-  type PushListener,
-} from '@eventport/core/driver';
+import { PushEndpoint, startPushListener, type Logger, type PushListener } from '@eventport/core/driver';
 import { eventGridPushCodec } from './push-codec.js';
 
 interface Shared {
@@ -37,7 +32,11 @@ export async function acquireListener(host: string, port: number, logger: Logger
   let entry = listeners.get(key);
   if (entry === undefined) {
     const endpoint = new PushEndpoint({ codec: eventGridPushCodec, logger });
-    entry = startPushListener(endpoint.handle, host, port).then((listener) => ({ endpoint, listener, users: 0 }));
+    entry = startPushListener(endpoint.handle, host, port).then((listener) => ({
+      endpoint,
+      listener,
+      users: 0,
+    }));
     listeners.set(key, entry);
     entry.catch(() => listeners.delete(key));
   }

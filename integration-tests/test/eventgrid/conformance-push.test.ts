@@ -16,7 +16,7 @@ import { requireEnv } from '../support/env.js';
 /** What the check cannot show on this variant, with why (reported "not verified", never passed). */
 const GAPS: Readonly<Record<string, string>> = {
   'batch-consume':
-    'the EventPort Event Grid emulator has no output batching (maxEventsPerBatch): it pushes one event per request, so a push of many events cannot be shown; the endpoint parses batches (unit tests of the codec and of core\'s push endpoint)',
+    "the EventPort Event Grid emulator has no output batching (maxEventsPerBatch): it pushes one event per request, so a push of many events cannot be shown; the endpoint parses batches (unit tests of the codec and of core's push endpoint)",
   'dead-letter':
     "Event Grid dead-letters a push answered 400 to the subscription's storage-blob destination (the emulator: its dead-letter store), not to a topic this check can consume; push.test.ts reads the emulator's dead-letter store instead (dead-lettered at once on ctx.deadLetter, and after the retry budget)",
 };
@@ -37,7 +37,8 @@ function harness(): Harness {
       checkTimeoutMs: 120_000,
     },
     connect: (extras?: ConnectExtras) => connect(target, { logger: silentLogger, ...extras }),
-    isNativeClient: (raw) => typeof (raw as { pushHandler?: unknown } | undefined)?.pushHandler === 'function',
+    isNativeClient: (raw) =>
+      typeof (raw as { pushHandler?: unknown } | undefined)?.pushHandler === 'function',
     emulatorGaps: GAPS,
   };
 }

@@ -11,7 +11,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AzureKeyCredential, EventGridPublisherClient } from '@azure/eventgrid';
-import { connect, silentLogger, type Broker, type Event } from '@eventport/core';
+import { connect, silentLogger, type Broker, type Event, type Subscription } from '@eventport/core';
 import type { EventGridNative } from '@eventport/eventgrid';
 import '@eventport/eventgrid';
 import { deadline, requireEnv, uniqueName } from '../support/env.js';
@@ -81,13 +81,19 @@ async function until(check: () => boolean | Promise<boolean>, ms: number, what: 
 
 describe('eventgrid push (basic topics) on the emulator', () => {
   let m: Mounted;
+  /** A consumer on `handshake/hs-group`, so that the handshake requests below reach a route. */
+  let routed: Subscription;
   beforeAll(async () => {
     m = await mounted();
+    routed = await m.broker.consumer('handshake', { group: 'hs-group' }).subscribe(() => undefined);
   });
-  afterAll(() => m.close());
+  afterAll(async () => {
+    await routed.close();
+    await m.close();
+  });
 
   test('CloudEvents handshake: OPTIONS with WebHook-Request-Origin is answered with WebHook-Allowed-Origin', async () => {
-    const res = await fetch(`${m.base}/eventgrid/any/group?secret=${SECRET}`, {
+    const res = await fetch(`${m.base}/eventgrid/handshake/hs-group?secret=${SECRET}`, {
       method: 'OPTIONS',
       headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' },
     });
@@ -96,7 +102,7 @@ describe('eventgrid push (basic topics) on the emulator', () => {
   });
 
   test('Event Grid schema handshake: the SubscriptionValidationEvent is answered with its validationCode', async () => {
-    const res = await fetch(`${m.base}/eventgrid/any/group?secret=${SECRET}`, {
+    const res = await fetch(`${m.base}/eventgrid/handshake/hs-group?secret=${SECRET}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'aeg-event-type': 'SubscriptionValidation' },
       body: JSON.stringify([
@@ -113,6 +119,14 @@ describe('eventgrid push (basic topics) on the emulator', () => {
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ validationResponse: 'code-123' });
+  });
+
+  test('a path no consumer listens on is answered 404 (retried by the service), before any authentication', async () => {
+    const res = await fetch(`${m.base}/eventgrid/nobody/here`, {
+      method: 'OPTIONS',
+      headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' },
+    });
+    expect(res.status).toBe(404);
   });
 
   test('the endpoint refuses unauthenticated requests (no or wrong secret) with 401 and runs no handler', async () => {

@@ -1,6 +1,7 @@
 import type { Event } from '@eventport/core';
 import {
   createEvent,
+  InvalidEventError,
   PushRequestError,
   undecodable,
   type PushAnswer,
@@ -101,7 +102,12 @@ function decodeItem(item: unknown, subscription: string, index: number): Omit<Pu
 
 /** An Event Grid schema event as an EventPort event. @throws InvalidEventError when it lacks a field. */
 export function fromEventGridSchema(item: unknown): Event {
-  if (!isObject(item)) throw new TypeError('an Event Grid schema event must be a JSON object');
+  if (!isObject(item))
+    throw new InvalidEventError('event', 'an Event Grid schema event must be a JSON object');
+  for (const field of ['id', 'eventType'] as const) {
+    if (typeof item[field] !== 'string' || item[field] === '')
+      throw new InvalidEventError(field, 'is required in an Event Grid schema event');
+  }
   const extensions: Record<string, string> = {};
   if (typeof item.dataVersion === 'string' && item.dataVersion !== '')
     extensions.dataversion = item.dataVersion;

@@ -125,12 +125,12 @@ function basic(): CapabilityReport {
   return new CapabilityReport('eventgrid', 'basic', {
     'publish.at-most-once': {
       level: 'native',
-      detail: 'one EventGridPublisherClient.send per batch; a failure is reported, not retried',
+      detail: 'one publish request (/api/events) per batch; a failure is reported, not retried',
     },
     'publish.at-least-once': {
       level: 'native',
       detail:
-        'EventGridPublisherClient.send (CloudEvents schema) is answered once the topic stored the events; failures are retried with backoff by EventPort',
+        'a publish to /api/events (CloudEvents schema) is answered once the topic stored the events; failures are retried with backoff by EventPort',
     },
     'publish.idempotent': {
       level: 'unsupported',
@@ -184,7 +184,7 @@ function basic(): CapabilityReport {
     'delayed-delivery': { level: 'unsupported', detail: 'Event Grid has no scheduled publish' },
     'batch.publish': {
       level: 'native',
-      detail: 'one send carries up to 5,000 events and 1 MB (CloudEvents batch)',
+      detail: 'one publish request carries up to 5,000 events and 1 MB (application/cloudevents-batch+json)',
     },
     'batch.consume': {
       level: 'native',

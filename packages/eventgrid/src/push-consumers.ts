@@ -101,7 +101,13 @@ export class PushConsumers {
 
   /** The endpoint consumers are routed on and the base URL the service pushes to. */
   private async serving(): Promise<{ endpoint: PushEndpoint; base: string }> {
-    const { listen, pushEndpoint } = this.config;
+    const { listen, pushEndpoint, loopback } = this.config;
+    if (!loopback && pushEndpoint === undefined) {
+      throw new ConfigError(
+        'pushEndpoint',
+        'say where Event Grid reaches this process (https://…): the listener\'s own address is not reachable from the service',
+      );
+    }
     if (listen !== undefined) {
       this.lease ??= acquireListener(listen.host, listen.port, this.logger);
       this.lease.catch(() => (this.lease = undefined));

@@ -110,8 +110,12 @@ async function bare(): Promise<Server> {
   };
 }
 
-/** POSTs `events` single-event requests from `concurrency` workers; resolves with events/s. */
-async function load(target: Server): Promise<number> {
+/**
+ * POSTs `events` single-event requests from `concurrency` workers; resolves with events/s and the
+ * process CPU per event in µs (load generator included, the same for both contenders; far less
+ * sensitive than the rate to other work on a shared machine).
+ */
+async function load(target: Server): Promise<{ rate: number; cpuUs: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const url = new URL(target.url);
   const filler = 'x'.repeat(900);
@@ -151,6 +155,7 @@ async function load(target: Server): Promise<number> {
       req.end(body);
     });
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   await bounded(
     Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -161,10 +166,11 @@ async function load(target: Server): Promise<number> {
     300_000,
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   agent.destroy();
   if (failures > 0 || target.handled() !== events)
     throw new Error(`${failures} failed requests, ${target.handled()} of ${events} handled`);
-  return events / seconds;
+  return { rate: events / seconds, cpuUs: (cpu.user + cpu.system) / events };
 }
 
 async function main(): Promise<void> {
@@ -172,7 +178,7 @@ async function main(): Promise<void> {
     `Event Grid push: ${fmt(events)} events of ~1 KB, one per request, ${concurrency} connections, ${rounds} paired rounds`,
   );
   for (let round = 1; round <= rounds; round++) {
-    const rates: Record<string, number> = {};
+    const rates: Record<string, { rate: number; cpuUs: number }> = {};
     for (const [name, make] of [
       ['bare node:http', bare],
       ['EventPort push', eventPort],
@@ -185,9 +191,10 @@ async function main(): Promise<void> {
         await server.close();
       }
     }
-    const ratio = rates['EventPort push']! / rates['bare node:http']!;
+    const b = rates['bare node:http']!;
+    const e = rates['EventPort push']!;
     console.log(
-      `round ${round}: bare ${fmt(rates['bare node:http']!)} events/s, EventPort ${fmt(rates['EventPort push']!)} events/s, ratio ${ratio.toFixed(2)}x`,
+      `round ${round}: bare ${fmt(b.rate)} events/s (${fmt(b.cpuUs, 1)} µs CPU/event), EventPort ${fmt(e.rate)} events/s (${fmt(e.cpuUs, 1)} µs CPU/event); rate ratio ${(e.rate / b.rate).toFixed(2)}x, CPU ratio ${(b.cpuUs / e.cpuUs).toFixed(2)}x`,
     );
   }
 }

@@ -333,6 +333,45 @@ describe('eventgrid push (basic topics) on the emulator', () => {
   });
 });
 
+describe('eventgrid basic producer with schema=eventgrid', () => {
+  test('publishes Event Grid schema events; the push consumer maps them back (type, subject, time, data, dataversion)', async () => {
+    const broker = await connect(
+      `eventgrid://${new URL(endpoint()).host}/egs?key=${encodeURIComponent(key())}&mode=basic&schema=eventgrid`,
+      { logger: silentLogger },
+    );
+    const topic = uniqueName('push-egs-out');
+    try {
+      const got: Event[] = [];
+      const sub = await broker.consumer(topic, { group: 'egs' }).subscribe((e) => void got.push(e));
+      try {
+        await broker.producer(topic).send({
+          id: 'egs-1',
+          source: '/ignored',
+          type: 'Shop.OrderShipped',
+          subject: 'orders/9',
+          time: '2026-01-02T03:04:05.000Z',
+          extensions: { dataversion: '2.0' },
+          data: { total: 9 },
+        });
+        await until(() => got.length > 0, 10_000, 'the pushed event');
+        expect(got[0]).toMatchObject({
+          id: 'egs-1',
+          type: 'Shop.OrderShipped',
+          subject: 'orders/9',
+          data: { total: 9 },
+          extensions: { dataversion: '2.0' },
+        });
+        expect(new Date(got[0]!.time!).toISOString()).toBe('2026-01-02T03:04:05.000Z');
+        expect(got[0]!.source).toMatch(new RegExp(`/topics/${topic}$`));
+      } finally {
+        await sub.close();
+      }
+    } finally {
+      await broker.close();
+    }
+  });
+});
+
 describe("eventgrid push with EventPort's own listener", () => {
   test('listen=127.0.0.1:0: the consumer starts a listener, the emulator subscription points at it, close stops it', async () => {
     const broker = await connect(

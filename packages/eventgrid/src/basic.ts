@@ -9,6 +9,7 @@ import type { EventGridConfig } from './config.js';
 import { NamespaceClient } from './client.js';
 import { mapHttpFailure } from './errors.js';
 import type { PublishTarget } from './sender.js';
+import { toEventGridSchema } from './eventgrid-schema.js';
 import { batchBody, KEY_EXTENSION } from './wire.js';
 
 /**
@@ -68,8 +69,13 @@ export class BasicPublishers {
     return {
       name: topic,
       maxEvents: BASIC_MAX_EVENTS_PER_PUBLISH,
-      publish: async (_events, encoded) => {
-        const answer = await rest.publishBasic(path, batchBody(encoded));
+      publish: async (events, encoded) => {
+        const body =
+          this.config.schema === 'eventgrid'
+            ? Buffer.from(JSON.stringify(events.map(toEventGridSchema)))
+            : batchBody(encoded);
+        const type = this.config.schema === 'eventgrid' ? 'application/json; charset=utf-8' : undefined;
+        const answer = await rest.publishBasic(path, body, undefined, type);
         if (!answer.ok) throw mapHttpFailure(answer.failure, 'publish', `to basic topic "${topic}"`, topic);
       },
     };

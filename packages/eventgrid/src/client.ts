@@ -84,8 +84,13 @@ export class NamespaceClient {
    * encoded: unlike `EventGridPublisherClient` 5.x, which refuses data that is not a JSON object
    * and adds a `time` to events without one.
    */
-  publishBasic(path: string, body: Uint8Array, signal?: AbortSignal): Promise<Answer<unknown>> {
-    return this.#post(path, {}, body, BATCH_CONTENT_TYPE, signal, 0, 'basic');
+  publishBasic(
+    path: string,
+    body: Uint8Array,
+    signal?: AbortSignal,
+    contentType = BATCH_CONTENT_TYPE,
+  ): Promise<Answer<unknown>> {
+    return this.#post(path, {}, body, contentType, signal, 0, 'basic');
   }
 
   /** Receives up to `maxEvents` (1-100), waiting up to `maxWaitTime` seconds (10-120) when none is there. */

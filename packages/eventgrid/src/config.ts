@@ -23,6 +23,12 @@ export interface EventGridOptions {
   key?: string;
   /** `namespace` (pull, the default) or `basic` (basic topics: publish only, in CloudEvents schema). */
   mode?: 'namespace' | 'basic';
+  /**
+   * Basic mode, producers: the schema events are published in, `cloudevents` (default: every
+   * attribute kept) or `eventgrid` (for topics whose input schema is Event Grid; lossy: no source,
+   * dataschema, key or extensions).
+   */
+  schema?: 'cloudevents' | 'eventgrid';
   /** Longest a namespace receive waits for events, in seconds (10-120, the service's range; default 10). */
   maxWaitTime?: number | string;
   /** https (default: true except for loopback hosts). */
@@ -66,6 +72,8 @@ export interface EventGridConfig {
   readonly requestTimeoutMs: number;
   /** Whether the endpoint is the local emulator (loopback host): basic topics are then `/topics/{t}/api/events`. */
   readonly loopback: boolean;
+  /** Basic mode: the schema producers publish in. */
+  readonly schema: 'cloudevents' | 'eventgrid';
   /** Basic-mode push: the listener address, or undefined for `listen=off`. */
   readonly listen: { readonly host: string; readonly port: number } | undefined;
   /** Basic-mode push: the public base URL (no trailing slash), when given. */
@@ -96,6 +104,7 @@ const KNOWN = [
   'pushEndpoint',
   'pushSecret',
   'pushAuthenticate',
+  'schema',
 ];
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1)$/i;
 
@@ -178,6 +187,7 @@ export function parseEventGridConfig(
       maxWaitTime: intOption(options.maxWaitTime, 10, 'maxWaitTime', 10, 120),
       requestTimeoutMs: intOption(options.requestTimeoutMs, 30_000, 'requestTimeoutMs', 1, 600_000),
       loopback,
+      schema: schemaOption(options.schema, mode),
       listen: listenAddress(options.listen),
       pushEndpoint: pushEndpointOption(options.pushEndpoint),
     }),
@@ -224,4 +234,16 @@ function pushSecrets(options: Readonly<Record<string, unknown>>, loopback: boole
   let secret = optString(options.pushSecret, 'pushSecret');
   if (secret === undefined && authenticate === undefined && loopback) secret = LOOPBACK_SECRET;
   return { secret, authenticate: authenticate as PushAuthenticator | undefined };
+}
+
+function schemaOption(value: unknown, mode: string): 'cloudevents' | 'eventgrid' {
+  if (value === undefined || value === '' || value === 'cloudevents') return 'cloudevents';
+  if (value !== 'eventgrid')
+    throw new ConfigError('schema', `must be "cloudevents" or "eventgrid", got ${String(value)}`);
+  if (mode !== 'basic')
+    throw new ConfigError(
+      'schema',
+      'the Event Grid schema is for basic topics (mode=basic); namespace topics take CloudEvents only',
+    );
+  return value;
 }

@@ -6,8 +6,8 @@ const SERVICE_MAX_ATTEMPTS = 30;
 
 /**
  * Event subscriptions of basic topics on the emulator (loopback only), through its admin API:
- * the topic is declared in the CloudEvents schema (what EventPort publishes; an existing topic
- * keeps its schema), then the subscription is created, or replaced when its webhook URL differs
+ * the topic is declared in the schema this connection publishes (CloudEvents, or Event Grid with
+ * `schema=eventgrid`; an existing topic keeps its schema), then the subscription is created, or replaced when its webhook URL differs
  * (an unchanged one is kept: the emulator starts a replaced subscription empty). The
  * emulator answers after the validation handshake with this connection's push endpoint, so a
  * refused handshake (e.g. a wrong secret) fails here. Its `maxDeliveryAttempts` is the service's
@@ -20,7 +20,11 @@ export class EmulatorSubscriptions {
 
   async ensure(topic: string, subscription: string, webhook: string): Promise<void> {
     const base = `${this.config.endpoint}/admin/topics/${encodeURIComponent(topic)}`;
-    await this.put(base, { inputSchema: 'CloudEventSchemaV1_0' }, `topic "${topic}"`);
+    await this.put(
+      base,
+      { inputSchema: this.config.schema === 'eventgrid' ? 'EventGridSchema' : 'CloudEventSchemaV1_0' },
+      `topic "${topic}"`,
+    );
     if (await this.exists(topic, subscription, webhook)) return;
     await this.put(
       `${base}/eventSubscriptions/${encodeURIComponent(subscription)}`,

@@ -105,7 +105,7 @@ export class PushConsumers {
     if (!loopback && pushEndpoint === undefined) {
       throw new ConfigError(
         'pushEndpoint',
-        'say where Event Grid reaches this process (https://…): the listener\'s own address is not reachable from the service',
+        "say where Event Grid reaches this process (https://…): the listener's own address is not reachable from the service",
       );
     }
     if (listen !== undefined) {

@@ -223,13 +223,14 @@ describe('the push endpoint itself', () => {
     expect((await push(s, JSON.stringify({ id: 'x' }), {}, '/elsewhere')).status).toBe(404);
   });
 
-  it('takes a body a framework already parsed (req.body as an object)', async () => {
+  it("takes a body a framework already parsed (req.body as an object) and Express's originalUrl", async () => {
     const s = await setup();
     await subscribe(s, () => undefined);
     const answers: number[] = [];
     const req = Object.assign(
       (await import('node:stream')).Readable.from([]) as unknown as import('node:http').IncomingMessage,
-      { method: 'POST', url: '/orders', headers: {}, body: { id: 'parsed' } },
+      // as Express gives it below app.use('/hooks', …): url relative, originalUrl the full path
+      { method: 'POST', url: '/', originalUrl: '/orders', headers: {}, body: { id: 'parsed' } },
     );
     await new Promise<void>((resolve) => req.on('end', resolve).resume());
     const res = {

@@ -83,7 +83,8 @@ export class PushEndpoint {
     if (body === undefined) return text(413, `body larger than ${this.maxBodyBytes} bytes`);
     const request: PushRequest = {
       method,
-      url: new URL(req.url ?? '/', 'http://push.invalid'),
+      // Express rewrites req.url below a mount point; originalUrl keeps the full path.
+      url: new URL((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', 'http://push.invalid'),
       headers: req.headers,
       body,
     };

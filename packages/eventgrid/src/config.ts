@@ -21,7 +21,7 @@ export interface EventGridOptions {
   topic?: string;
   /** The access key (default: the `key` query parameter, then `EVENTGRID_KEY`). */
   key?: string;
-  /** `namespace` (pull, the default) or `basic` (basic topics: publish only, in CloudEvents schema). */
+  /** `namespace` (pull, the default) or `basic` (basic topics: publish, and consume by push). */
   mode?: 'namespace' | 'basic';
   /**
    * Basic mode, producers: the schema events are published in, `cloudevents` (default: every

@@ -47,7 +47,8 @@ const PROBE_TOKEN = 'eventport-probe';
 
 /**
  * The driver behind `eventgrid://`: namespace topics (pull) through a thin client of the
- * namespace REST API, or basic topics (publish only) through `EventGridPublisherClient`.
+ * namespace REST API, or basic topics (publish through the same thin client, consume by push to
+ * EventPort's endpoint: see push-consumers.ts).
  */
 export class EventGridDriver implements Driver {
   readonly name = 'eventgrid';

@@ -1,7 +1,7 @@
 import { capabilityVariants, eventGridCapabilities } from '../src/index.js';
 
 describe('capabilities', () => {
-  test('two variants: namespace (pull) and basic (publish only)', () => {
+  test('two variants: namespace (pull) and basic (push)', () => {
     const variants = capabilityVariants as ReturnType<typeof eventGridCapabilities>[];
     expect(variants.map((v) => v.variant)).toEqual(['namespace', 'basic']);
   });

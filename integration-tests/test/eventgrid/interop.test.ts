@@ -260,7 +260,7 @@ describe('eventgrid interop (namespace topics)', () => {
 });
 
 describe('eventgrid basic topic producer', () => {
-  test('EventGridPublisherClient in CloudEvents schema: the webhook receives every attribute', async () => {
+  test('basic-topic producer (CloudEvents schema): a webhook of the emulator receives every attribute', async () => {
     const received: Record<string, unknown>[] = [];
     const hook = http.createServer((req, res) => {
       if (req.method === 'OPTIONS') {
@@ -321,7 +321,6 @@ describe('eventgrid basic topic producer', () => {
         traceparent,
         tenant: 'acme',
       });
-      expect(() => broker.consumer(topic, { group: 'g' })).toThrow(/no push receiver yet/);
     } finally {
       await broker.close();
       hook.closeAllConnections();

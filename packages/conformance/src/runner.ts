@@ -76,9 +76,15 @@ export function selectChecks(only: readonly string[] | undefined, suite: readonl
   return suite.filter((c) => wanted.has(c.id) || c.verifies.some((g) => wanted.has(g)));
 }
 
-/** Why a check cannot run on this broker (a guarantee it needs is declared unsupported), or undefined. */
+/**
+ * Why a check cannot run on this broker (a guarantee it needs is declared unsupported), or undefined.
+ * `pull` in `requires` stands for "consumers receive events": a broker that delivers by push
+ * (through EventPort's push endpoint, the same consumer API) meets it. The `pull` row itself still
+ * shows what the broker declares.
+ */
 export function gate(check: Check, capabilities: CapabilityReport): string | undefined {
-  const missing = check.requires.filter((g: Guarantee) => !capabilities.supports(g));
+  const receives = (g: Guarantee): boolean => g === 'pull' && capabilities.supports('push');
+  const missing = check.requires.filter((g: Guarantee) => !capabilities.supports(g) && !receives(g));
   if (missing.length === 0) return undefined;
   return `needs ${missing.map((g) => `${g} (declared unsupported: ${capabilities.get(g).detail})`).join(', ')}`;
 }

@@ -6,27 +6,32 @@ import { EventGridPublisherClient, type CloudEvent } from '@azure/eventgrid';
 import { encodeData } from '@eventport/core/driver';
 import { BASIC_MAX_EVENTS_PER_PUBLISH } from './capabilities.js';
 import type { EventGridConfig } from './config.js';
-import { failureOf, mapHttpFailure } from './errors.js';
+import { NamespaceClient } from './client.js';
+import { mapHttpFailure } from './errors.js';
 import type { PublishTarget } from './sender.js';
-import { KEY_EXTENSION } from './wire.js';
+import { toEventGridSchema } from './eventgrid-schema.js';
+import { batchBody, KEY_EXTENSION } from './wire.js';
 
 /**
- * Basic topics: publishing through `EventGridPublisherClient` (`@azure/eventgrid`) in the
- * CloudEvents schema, which sends extension attributes (the key as `partitionkey`). The SDK
- * writes `time` as UTC with millisecond precision, and `datacontenttype: application/json` on
- * an event without one. Azure names a basic topic by its host (`https://TOPIC.REGION-1.eventgrid.azure.net/api/events`);
+ * Basic topics: producers publish through the thin REST client (structured CloudEvents, every
+ * attribute as encoded); `raw().publisher(topic)` gives an `EventGridPublisherClient`
+ * (`@azure/eventgrid`) for the same topic. That SDK (5.x) was the producer before; it refuses
+ * data that is not a JSON object (text, numbers, binary without a content type), adds a `time`
+ * to events without one and writes `datacontenttype: application/json` on an event without one. Azure names a basic topic by its host (`https://TOPIC.REGION-1.eventgrid.azure.net/api/events`);
  * the emulator (a loopback host) by its path (`/topics/TOPIC/api/events`).
  */
 export class BasicPublishers {
   readonly #credential: AzureKeyCredential;
   readonly #agent: http.Agent;
   readonly #clients = new Map<string, EventGridPublisherClient<'CloudEvent'>>();
+  readonly #rest: NamespaceClient;
 
   constructor(
     private readonly config: EventGridConfig,
     key: string,
   ) {
     this.#credential = new AzureKeyCredential(key);
+    this.#rest = new NamespaceClient(config, key);
     this.#agent = config.endpoint.startsWith('http:')
       ? new http.Agent({ keepAlive: true })
       : new https.Agent({ keepAlive: true });
@@ -54,25 +59,31 @@ export class BasicPublishers {
     return client;
   }
 
+  /**
+   * Where EventPort's producers publish: the thin REST client, with the events encoded exactly as
+   * for namespace topics (structured CloudEvents JSON, the key as `partitionkey`).
+   */
   target(topic: string): PublishTarget {
-    const client = this.client(topic);
-    const timeoutMs = this.config.requestTimeoutMs;
+    const path = new URL(this.endpointOf(topic)).pathname;
+    const rest = this.#rest;
     return {
       name: topic,
       maxEvents: BASIC_MAX_EVENTS_PER_PUBLISH,
-      publish: async (events) => {
-        const abort = AbortSignal.timeout(timeoutMs);
-        try {
-          await client.send(events.map(toSdkCloudEvent), { abortSignal: abort });
-        } catch (err) {
-          throw mapHttpFailure(failureOf(err), 'publish', `to basic topic "${topic}"`, topic);
-        }
+      publish: async (events, encoded) => {
+        const body =
+          this.config.schema === 'eventgrid'
+            ? Buffer.from(JSON.stringify(events.map(toEventGridSchema)))
+            : batchBody(encoded);
+        const type = this.config.schema === 'eventgrid' ? 'application/json; charset=utf-8' : undefined;
+        const answer = await rest.publishBasic(path, body, undefined, type);
+        if (!answer.ok) throw mapHttpFailure(answer.failure, 'publish', `to basic topic "${topic}"`, topic);
       },
     };
   }
 
   close(): void {
     this.#agent.destroy();
+    this.#rest.close();
   }
 }
 

@@ -21,10 +21,7 @@ export const DECLARED_MAX_EVENT_SIZE = Math.floor(((MAX_REQUEST_BYTES - ATTRIBUT
 /** The release delays the service allows, in seconds. */
 export const RELEASE_DELAYS_S = [0, 10, 60, 600, 3600] as const;
 
-const NO_CONSUMER =
-  'basic topics deliver only by push to an endpoint (webhook), and EventPort has no push receiver yet; consume from a namespace topic (mode=namespace) instead';
-
-/** What Event Grid honours: namespace topics (pull) or basic topics (publish only, for now). */
+/** What Event Grid honours: namespace topics (pull) or basic topics (push to EventPort's endpoint). */
 export function eventGridCapabilities(mode: EventGridMode): CapabilityReport {
   return mode === 'basic' ? basic() : namespace();
 }
@@ -117,45 +114,88 @@ function namespace(): CapabilityReport {
     push: {
       level: 'unsupported',
       detail:
-        'namespace push subscriptions deliver to Event Hubs or webhooks, which EventPort does not receive yet; pull is used',
+        'namespace push subscriptions (to Event Hubs or webhooks) are not used by this variant; pull is used (basic topics, mode=basic, consume by push)',
     },
   });
 }
+
+const PUSH = "push: the service POSTs each event to EventPort's endpoint";
 
 function basic(): CapabilityReport {
   return new CapabilityReport('eventgrid', 'basic', {
     'publish.at-most-once': {
       level: 'native',
-      detail: 'one EventGridPublisherClient.send per batch; a failure is reported, not retried',
+      detail: 'one publish request (/api/events) per batch; a failure is reported, not retried',
     },
     'publish.at-least-once': {
       level: 'native',
       detail:
-        'EventGridPublisherClient.send (CloudEvents schema) is answered once the topic stored the events; failures are retried with backoff by EventPort',
+        'a publish to /api/events (CloudEvents schema) is answered once the topic stored the events; failures are retried with backoff by EventPort',
     },
     'publish.idempotent': {
       level: 'unsupported',
       detail: 'Event Grid does not deduplicate events by id: a resend is a second event',
     },
-    'consume.at-most-once': { level: 'unsupported', detail: NO_CONSUMER },
-    'consume.at-least-once': { level: 'unsupported', detail: NO_CONSUMER },
-    'consume.exactly-once': { level: 'unsupported', detail: NO_CONSUMER },
+    'consume.at-most-once': {
+      level: 'emulated',
+      detail: `${PUSH}; EventPort answers 200 as soon as the event is handed to the handler`,
+    },
+    'consume.at-least-once': {
+      level: 'native',
+      detail: `${PUSH}; the answer (200) waits for the handler to succeed; anything else, or no answer within 30 s, makes the service deliver it again`,
+    },
+    'consume.exactly-once': {
+      level: 'emulated',
+      detail:
+        "idempotent consumer (processed source+id remembered in the idempotency store): catches the service's redeliveries (after a timeout, a lost answer) and producer resends",
+    },
     'order.per-key': { level: 'unsupported', detail: 'Event Grid does not order deliveries' },
     'order.global': { level: 'unsupported', detail: 'Event Grid does not order deliveries' },
-    'fan-out': { level: 'unsupported', detail: NO_CONSUMER },
-    'competing-consumers': { level: 'unsupported', detail: NO_CONSUMER },
-    nack: { level: 'unsupported', detail: NO_CONSUMER },
-    'redelivery-delay': { level: 'unsupported', detail: NO_CONSUMER },
-    'dead-letter': { level: 'unsupported', detail: NO_CONSUMER },
+    'fan-out': {
+      level: 'native',
+      detail:
+        'group = event subscription with its own webhook path (/eventgrid/{topic}/{group}): every subscription gets every event',
+    },
+    'competing-consumers': {
+      level: 'native',
+      detail:
+        'consumers of one group in one process take turns on its webhook path; across processes, run them behind one load-balanced endpoint (an event subscription has one webhook URL)',
+    },
+    nack: {
+      level: 'native',
+      detail: 'answered 503: the service delivers the event again on its retry schedule',
+    },
+    'redelivery-delay': {
+      level: 'unsupported',
+      detail:
+        'the service retries on its own schedule (10 s, 30 s, 1 min, 5 min, … with jitter); the delay a nack asks for is not honoured',
+    },
+    'dead-letter': {
+      level: 'native',
+      detail:
+        "answered 400, which the service does not retry: it dead-letters the event at once to the subscription's dead-letter destination (a storage blob; dropped when none is configured) with reason UndeliverableDueToHttpBadRequest. The handler's reason goes in the 400 body and EventPort's log only: the service does not keep it. Also after the subscription's maxDeliveryAttempts (MaxDeliveryAttemptsExceeded)",
+    },
     replay: { level: 'unsupported', detail: 'basic topics keep no log: events are pushed, then gone' },
-    retention: { level: 'unsupported', detail: 'basic topics keep no log: events are pushed, then gone' },
+    retention: {
+      level: 'unsupported',
+      detail:
+        'basic topics keep no log: an undelivered event is retried for at most its time to live (1 day)',
+    },
     'delayed-delivery': { level: 'unsupported', detail: 'Event Grid has no scheduled publish' },
     'batch.publish': {
       level: 'native',
-      detail: 'one send carries up to 5,000 events and 1 MB (CloudEvents batch)',
+      detail: 'one publish request carries up to 5,000 events and 1 MB (application/cloudevents-batch+json)',
     },
-    'batch.consume': { level: 'unsupported', detail: NO_CONSUMER },
-    'lease-extension': { level: 'unsupported', detail: NO_CONSUMER },
+    'batch.consume': {
+      level: 'native',
+      detail:
+        'a push carries one event, or up to maxEventsPerBatch with output batching (answered as a whole: one nack redelivers the batch)',
+    },
+    'lease-extension': {
+      level: 'unsupported',
+      detail:
+        'a push waits 30 s for its answer and cannot be extended; a slower handler sees the event again',
+    },
     'max-event-size': {
       level: 'native',
       detail: `1 MB per event (as structured JSON), less ${ATTRIBUTE_RESERVE} bytes for attribute encoding, times 3/4 since binary data travels base64-encoded; the exact JSON size is checked again before sending`,
@@ -163,9 +203,9 @@ function basic(): CapabilityReport {
     },
     pull: { level: 'unsupported', detail: 'basic topics have no pull delivery; use a namespace topic' },
     push: {
-      level: 'unsupported',
+      level: 'native',
       detail:
-        'the service pushes to webhooks, but EventPort has no push receiver yet (planned in core), so it cannot consume them',
+        "EventPort's push endpoint (node:http listener, or raw().pushHandler in your server) answers both validation handshakes, checks the shared secret (?secret=…), parses CloudEvents and Event Grid schema pushes and answers 200/503/400 by the handler's outcome",
     },
   });
 }

@@ -13,6 +13,8 @@ import { failureOf, type HttpFailure } from './errors.js';
 
 /** The namespace data-plane API version this client speaks. */
 export const API_VERSION = '2024-06-01';
+/** The basic-topic publish API version (`/api/events`). */
+export const BASIC_API_VERSION = '2018-01-01';
 /** `application/cloudevents-batch+json`: a JSON array of structured CloudEvents. */
 export const BATCH_CONTENT_TYPE = 'application/cloudevents-batch+json; charset=utf-8';
 
@@ -38,7 +40,8 @@ export type Answer<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: HttpFailure };
 
 /**
- * A thin client of the Event Grid namespace REST API (api-version 2024-06-01) on the Azure core
+ * A thin client of the Event Grid namespace REST API (api-version 2024-06-01), and of basic-topic
+ * publishing (2018-01-01), on the Azure core
  * pipeline (`@azure/core-rest-pipeline`: user agent, tracing, proxy, redirects; its retries are
  * off because EventPort retries). Unlike `@azure/eventgrid-namespaces` 1.0.0, it sends and
  * returns CloudEvents exactly as JSON, extension attributes included (see the README for the
@@ -73,6 +76,21 @@ export class NamespaceClient {
   /** Publishes a batch body (a JSON array of structured CloudEvents). */
   publish(topic: string, body: Uint8Array, signal?: AbortSignal): Promise<Answer<unknown>> {
     return this.#post(`/topics/${encodeURIComponent(topic)}:publish`, {}, body, BATCH_CONTENT_TYPE, signal);
+  }
+
+  /**
+   * Publishes a batch body to a basic topic (`path`: `/api/events`, or the emulator's
+   * `/topics/{t}/api/events`; api-version 2018-01-01, the key as `aeg-sas-key`), exactly as
+   * encoded: unlike `EventGridPublisherClient` 5.x, which refuses data that is not a JSON object
+   * and adds a `time` to events without one.
+   */
+  publishBasic(
+    path: string,
+    body: Uint8Array,
+    signal?: AbortSignal,
+    contentType = BATCH_CONTENT_TYPE,
+  ): Promise<Answer<unknown>> {
+    return this.#post(path, {}, body, contentType, signal, 0, 'basic');
   }
 
   /** Receives up to `maxEvents` (1-100), waiting up to `maxWaitTime` seconds (10-120) when none is there. */
@@ -119,14 +137,16 @@ export class NamespaceClient {
     contentType: string | undefined,
     signal?: AbortSignal,
     extraTimeoutMs = 0,
+    api: 'namespace' | 'basic' = 'namespace',
   ): Promise<Answer<T>> {
     const url = new URL(path, this.#endpoint);
-    url.searchParams.set('api-version', API_VERSION);
+    url.searchParams.set('api-version', api === 'basic' ? BASIC_API_VERSION : API_VERSION);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    const headers = createHttpHeaders({
-      authorization: `SharedAccessKey ${this.#key}`,
-      accept: 'application/json',
-    });
+    const headers = createHttpHeaders(
+      api === 'basic'
+        ? { 'aeg-sas-key': this.#key, accept: 'application/json' }
+        : { authorization: `SharedAccessKey ${this.#key}`, accept: 'application/json' },
+    );
     if (contentType !== undefined) headers.set('content-type', contentType);
     const timeout = AbortSignal.timeout(this.#timeoutMs + extraTimeoutMs);
     const request = createPipelineRequest({

@@ -1,4 +1,11 @@
-import { boolOption, ConfigError, intOption, redactSecrets } from '@eventport/core/driver';
+import { randomBytes } from 'node:crypto';
+import {
+  boolOption,
+  ConfigError,
+  intOption,
+  redactSecrets,
+  type PushAuthenticator,
+} from '@eventport/core/driver';
 
 /**
  * Options of `connect({ kind: 'eventgrid', … })`, or the query of an `eventgrid://` URL.
@@ -14,14 +21,44 @@ export interface EventGridOptions {
   topic?: string;
   /** The access key (default: the `key` query parameter, then `EVENTGRID_KEY`). */
   key?: string;
-  /** `namespace` (pull, the default) or `basic` (basic topics: publish only, in CloudEvents schema). */
+  /** `namespace` (pull, the default) or `basic` (basic topics: publish, and consume by push). */
   mode?: 'namespace' | 'basic';
+  /**
+   * Basic mode, producers: the schema events are published in, `cloudevents` (default: every
+   * attribute kept) or `eventgrid` (for topics whose input schema is Event Grid; lossy: no source,
+   * dataschema, key or extensions).
+   */
+  schema?: 'cloudevents' | 'eventgrid';
   /** Longest a namespace receive waits for events, in seconds (10-120, the service's range; default 10). */
   maxWaitTime?: number | string;
   /** https (default: true except for loopback hosts). */
   tls?: boolean | string;
   /** Per-request timeout in ms (default 30000, plus the receive wait for receives). */
   requestTimeoutMs?: number | string;
+  /**
+   * Basic mode, consumers: where EventPort's own push listener (`node:http`) binds, `HOST:PORT`
+   * (default `127.0.0.1:0`, any free port), or `off` to run none and mount `broker.raw().pushHandler`
+   * in your own server (Express, Fastify, Next) instead.
+   */
+  listen?: string;
+  /**
+   * Basic mode, consumers: the public base URL the service pushes to (`https://app.example.com`);
+   * each consumer's webhook is `{pushEndpoint}/eventgrid/{topic}/{group}?secret=…`. Default: the
+   * listener's own URL (right for the emulator on loopback only).
+   */
+  pushEndpoint?: string;
+  /**
+   * Basic mode, consumers: the shared secret every push must carry as `?secret=…` (it is part of
+   * the webhook URL the event subscription holds). Default on loopback: a random one per
+   * connection; elsewhere required unless `pushAuthenticate` is given.
+   */
+  pushSecret?: string;
+  /**
+   * Basic mode, consumers (options object only): a check of each push request instead of (or as
+   * well as, when `pushSecret` is set) the shared secret — e.g. validating the Microsoft Entra
+   * bearer token a subscription with Entra authentication sends (`Authorization: Bearer …`).
+   */
+  pushAuthenticate?: PushAuthenticator;
 }
 
 export type EventGridMode = 'namespace' | 'basic';
@@ -35,9 +72,40 @@ export interface EventGridConfig {
   readonly requestTimeoutMs: number;
   /** Whether the endpoint is the local emulator (loopback host): basic topics are then `/topics/{t}/api/events`. */
   readonly loopback: boolean;
+  /** Basic mode: the schema producers publish in. */
+  readonly schema: 'cloudevents' | 'eventgrid';
+  /** Basic-mode push: the listener address, or undefined for `listen=off`. */
+  readonly listen: { readonly host: string; readonly port: number } | undefined;
+  /** Basic-mode push: the public base URL (no trailing slash), when given. */
+  readonly pushEndpoint: string | undefined;
 }
 
-const KNOWN = ['endpoint', 'topic', 'key', 'mode', 'maxWaitTime', 'tls', 'requestTimeoutMs'];
+/** What the push side keeps apart from the printable config. */
+export interface PushSecrets {
+  readonly secret: string | undefined;
+  readonly authenticate: PushAuthenticator | undefined;
+}
+
+/**
+ * The push secret of loopback (emulator) connections that set none: random, one per process, so
+ * that every connection's webhook URL of a topic and group is the same (see shared-listeners.ts).
+ */
+const LOOPBACK_SECRET = randomBytes(24).toString('base64url');
+
+const KNOWN = [
+  'endpoint',
+  'topic',
+  'key',
+  'mode',
+  'maxWaitTime',
+  'tls',
+  'requestTimeoutMs',
+  'listen',
+  'pushEndpoint',
+  'pushSecret',
+  'pushAuthenticate',
+  'schema',
+];
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1)$/i;
 
 /**
@@ -48,7 +116,7 @@ export function parseEventGridConfig(
   url: URL | undefined,
   options: Readonly<Record<string, unknown>>,
   env: NodeJS.ProcessEnv = process.env,
-): { config: EventGridConfig; key: string } {
+): { config: EventGridConfig; key: string; push: PushSecrets } {
   for (const k of Object.keys(options)) {
     if (!KNOWN.includes(k)) {
       throw new ConfigError(k, `unknown eventgrid:// option; known: ${KNOWN.join(', ')}`);
@@ -107,15 +175,21 @@ export function parseEventGridConfig(
   if (key === undefined || key === '') {
     throw new ConfigError('key', 'no access key: pass ?key=… (or the key option) or set EVENTGRID_KEY');
   }
+  const loopback = LOOPBACK.test(parsed.hostname);
+  const push = pushSecrets(options, loopback);
   return {
     key,
+    push,
     config: Object.freeze({
       endpoint: `${parsed.protocol}//${parsed.host}`,
       topic,
       mode,
       maxWaitTime: intOption(options.maxWaitTime, 10, 'maxWaitTime', 10, 120),
       requestTimeoutMs: intOption(options.requestTimeoutMs, 30_000, 'requestTimeoutMs', 1, 600_000),
-      loopback: LOOPBACK.test(parsed.hostname),
+      loopback,
+      schema: schemaOption(options.schema, mode),
+      listen: listenAddress(options.listen),
+      pushEndpoint: pushEndpointOption(options.pushEndpoint),
     }),
   };
 }
@@ -123,5 +197,53 @@ export function parseEventGridConfig(
 function optString(value: unknown, name: string): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string') throw new ConfigError(name, `must be a string, got ${typeof value}`);
+  return value;
+}
+
+function listenAddress(value: unknown): { host: string; port: number } | undefined {
+  const text = optString(value, 'listen') ?? '127.0.0.1:0';
+  if (text === 'off') return undefined;
+  const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text);
+  const port = match === null ? NaN : Number(match[2]);
+  if (match === null || port > 65535)
+    throw new ConfigError('listen', `must be HOST:PORT (e.g. 0.0.0.0:8080) or off, got "${text}"`);
+  return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+function pushEndpointOption(value: unknown): string | undefined {
+  const text = optString(value, 'pushEndpoint');
+  if (text === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch (err) {
+    throw new ConfigError('pushEndpoint', `"${redactSecrets(text)}" is not a URL`, { cause: err });
+  }
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search !== '')
+    throw new ConfigError('pushEndpoint', 'must be an http(s) base URL without a query');
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+}
+
+function pushSecrets(options: Readonly<Record<string, unknown>>, loopback: boolean): PushSecrets {
+  const authenticate = options.pushAuthenticate;
+  if (authenticate !== undefined && typeof authenticate !== 'function')
+    throw new ConfigError(
+      'pushAuthenticate',
+      `must be a function (request) => boolean, got ${typeof authenticate}`,
+    );
+  let secret = optString(options.pushSecret, 'pushSecret');
+  if (secret === undefined && authenticate === undefined && loopback) secret = LOOPBACK_SECRET;
+  return { secret, authenticate: authenticate as PushAuthenticator | undefined };
+}
+
+function schemaOption(value: unknown, mode: string): 'cloudevents' | 'eventgrid' {
+  if (value === undefined || value === '' || value === 'cloudevents') return 'cloudevents';
+  if (value !== 'eventgrid')
+    throw new ConfigError('schema', `must be "cloudevents" or "eventgrid", got ${String(value)}`);
+  if (mode !== 'basic')
+    throw new ConfigError(
+      'schema',
+      'the Event Grid schema is for basic topics (mode=basic); namespace topics take CloudEvents only',
+    );
   return value;
 }

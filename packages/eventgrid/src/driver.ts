@@ -9,6 +9,7 @@ import {
   type DriverReceiver,
   type DriverSender,
   type Logger,
+  type PushRequestHandler,
   type ReceiverOptions,
   type SenderOptions,
 } from '@eventport/core/driver';
@@ -16,9 +17,10 @@ import type { EventGridPublisherClient } from '@azure/eventgrid';
 import { BasicPublishers } from './basic.js';
 import { eventGridCapabilities, NAMESPACE_MAX_EVENTS_PER_PUBLISH } from './capabilities.js';
 import { NamespaceClient } from './client.js';
-import { parseEventGridConfig, type EventGridConfig } from './config.js';
+import { parseEventGridConfig, type EventGridConfig, type PushSecrets } from './config.js';
 import { mapHttpFailure } from './errors.js';
 import { resourceName } from './names.js';
+import { PushConsumers } from './push-consumers.js';
 import { EventGridReceiver } from './receiver.js';
 import { EventGridSender, type PublishTarget } from './sender.js';
 import { batchBody } from './wire.js';
@@ -31,6 +33,13 @@ export interface EventGridNative {
   publisher(topic: string): EventGridPublisherClient<'CloudEvent'>;
   /** The Event Grid name of an EventPort topic or group (`orders.dlq` → `orders-dlq`). */
   resourceName(name: string): string;
+  /**
+   * Basic mode: the push endpoint's request handler, `(req, res)`, for Express
+   * (`app.post('/eventgrid/*', h); app.options('/eventgrid/*', h)`), Fastify (`h(req.raw,
+   * reply.raw)`), Next (pages API) or node:http — with `listen=off` and `pushEndpoint` set.
+   * It serves every consumer of this connection by path (`/eventgrid/{topic}/{group}`).
+   */
+  readonly pushHandler: PushRequestHandler;
 }
 
 /** A token Event Grid could never have issued: acknowledging it checks the key and the subscription. */
@@ -38,13 +47,15 @@ const PROBE_TOKEN = 'eventport-probe';
 
 /**
  * The driver behind `eventgrid://`: namespace topics (pull) through a thin client of the
- * namespace REST API, or basic topics (publish only) through `EventGridPublisherClient`.
+ * namespace REST API, or basic topics (publish through the same thin client, consume by push to
+ * EventPort's endpoint: see push-consumers.ts).
  */
 export class EventGridDriver implements Driver {
   readonly name = 'eventgrid';
   readonly capabilities: CapabilityReport;
   readonly #namespace: NamespaceClient | undefined;
   readonly #basic: BasicPublishers | undefined;
+  readonly #push: PushConsumers | undefined;
   readonly #open = new Set<{ close(): Promise<void> }>();
   #closed = false;
   #native: EventGridNative | undefined;
@@ -53,10 +64,15 @@ export class EventGridDriver implements Driver {
     readonly config: EventGridConfig,
     key: string,
     private readonly logger: Logger,
+    push: PushSecrets = { secret: undefined, authenticate: undefined },
   ) {
     this.capabilities = eventGridCapabilities(config.mode);
-    if (config.mode === 'basic') this.#basic = new BasicPublishers(config, key);
-    else this.#namespace = new NamespaceClient(config, key);
+    if (config.mode === 'basic') {
+      this.#basic = new BasicPublishers(config, key);
+      this.#push = new PushConsumers(config, push, logger);
+    } else {
+      this.#namespace = new NamespaceClient(config, key);
+    }
   }
 
   describe(): string {
@@ -84,12 +100,15 @@ export class EventGridDriver implements Driver {
 
   async openReceiver(topic: string, options: ReceiverOptions): Promise<DriverReceiver> {
     this.assertOpen();
-    const client = this.#namespace;
-    if (client === undefined) {
-      throw new UnsupportedOperationError(
-        `consuming basic topic "${topic}" needs push delivery, which EventPort does not offer yet; use a namespace topic`,
-      );
+    if (this.#push !== undefined) {
+      const receiver = await this.#push.open(topic, options);
+      if (this.#closed) {
+        await receiver.close();
+        this.assertOpen();
+      }
+      return this.track(receiver);
     }
+    const client = this.#namespace!;
     const name = resourceName(topic);
     const subscription = resourceName(options.group);
     // Checks the key and that the subscription exists (the emulator makes it on first use).
@@ -128,7 +147,15 @@ export class EventGridDriver implements Driver {
 
   raw(): EventGridNative {
     const basic = this.#basic;
+    const push = this.#push;
     this.#native ??= Object.freeze({
+      pushHandler: ((req, res) => {
+        if (push === undefined) {
+          res.writeHead(404).end('this connection is not a basic-topic (push) connection');
+          return;
+        }
+        push.handler(req, res);
+      }) satisfies PushRequestHandler,
       namespace: this.#namespace,
       publisher: (topic: string) => {
         if (basic === undefined)
@@ -144,6 +171,7 @@ export class EventGridDriver implements Driver {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.allSettled([...this.#open].map((o) => o.close()));
+    await this.#push?.close();
     this.#namespace?.close();
     this.#basic?.close();
     this.logger.debug('eventgrid: closed', { endpoint: this.config.endpoint });
@@ -169,7 +197,7 @@ export const eventGridDriverFactory: DriverFactory = {
   scheme: 'eventgrid',
   packageName: '@eventport/eventgrid',
   create: (url, options, context?: DriverContext) => {
-    const { config, key } = parseEventGridConfig(url, options);
-    return new EventGridDriver(config, key, context?.logger ?? silentLogger);
+    const { config, key, push } = parseEventGridConfig(url, options);
+    return new EventGridDriver(config, key, context?.logger ?? silentLogger, push);
   },
 };

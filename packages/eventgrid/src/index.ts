@@ -1,7 +1,8 @@
 /**
  * `@eventport/eventgrid`: Azure Event Grid, registered for `eventgrid://`. Namespace topics
  * (pull: producer and consumer) through a thin client of the namespace REST API; basic topics
- * (producer only) through `EventGridPublisherClient`. Importing this package registers the
+ * (`mode=basic`: producer through the same thin client, consumers by push to EventPort's
+ * endpoint, core's push receiving model with the Event Grid codec). Importing this package registers the
  * scheme; `connect('eventgrid://…')` from @eventport/core also loads it when it is installed.
  * See README.md for the URL forms, capabilities and wire format.
  */
@@ -17,7 +18,10 @@ export {
   type EventGridOptions,
   type EventGridConfig,
   type EventGridMode,
+  type PushSecrets,
 } from './config.js';
+export { eventGridPushCodec, fromEventGridSchema, VALIDATION_EVENT_TYPE } from './push-codec.js';
+export { SECRET_PARAM, subscriptionName } from './push-consumers.js';
 export {
   eventGridCapabilities,
   DECLARED_MAX_EVENT_SIZE,

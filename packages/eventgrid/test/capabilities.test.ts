@@ -1,7 +1,7 @@
 import { capabilityVariants, eventGridCapabilities } from '../src/index.js';
 
 describe('capabilities', () => {
-  test('two variants: namespace (pull) and basic (publish only)', () => {
+  test('two variants: namespace (pull) and basic (push)', () => {
     const variants = capabilityVariants as ReturnType<typeof eventGridCapabilities>[];
     expect(variants.map((v) => v.variant)).toEqual(['namespace', 'basic']);
   });
@@ -32,12 +32,33 @@ describe('capabilities', () => {
     expect(c.get('max-event-size').limit).toBeLessThan(1024 * 1024);
   });
 
-  test('basic: publishing only; consuming is declared not offered yet', () => {
+  test('basic: consumed by push (native), no pull, no chosen redelivery delay, no ordering, no leases', () => {
     const c = eventGridCapabilities('basic');
-    expect(c.get('publish.at-least-once').level).toBe('native');
-    for (const g of ['consume.at-least-once', 'pull', 'push', 'fan-out', 'dead-letter'] as const) {
+    for (const g of [
+      'publish.at-least-once',
+      'consume.at-least-once',
+      'push',
+      'fan-out',
+      'competing-consumers',
+      'nack',
+      'dead-letter',
+      'batch.consume',
+    ] as const) {
+      expect(c.get(g).level).toBe('native');
+    }
+    expect(c.get('consume.exactly-once').level).toBe('emulated');
+    for (const g of [
+      'pull',
+      'redelivery-delay',
+      'order.per-key',
+      'order.global',
+      'replay',
+      'lease-extension',
+      'delayed-delivery',
+    ] as const) {
       expect(c.get(g).level).toBe('unsupported');
     }
-    expect(c.get('push').detail).toMatch(/no push receiver yet/);
+    expect(c.get('dead-letter').detail).toMatch(/400/);
+    expect(c.get('nack').detail).toMatch(/503/);
   });
 });

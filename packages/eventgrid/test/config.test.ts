@@ -71,3 +71,41 @@ describe('parseEventGridConfig', () => {
     expect(() => parse('eventgrid://127.0.0.1/a/b', { key: 'k' })).toThrow(/one topic/);
   });
 });
+
+describe('push options (basic topics)', () => {
+  const url = new URL('eventgrid://127.0.0.1:6500/orders?key=k&mode=basic');
+  const parse = (options: Record<string, unknown>) =>
+    parseEventGridConfig(url, { key: 'k', mode: 'basic', ...options });
+
+  test('listen: HOST:PORT (IPv6 in brackets), off, default 127.0.0.1:0; anything else refused', () => {
+    expect(parse({}).config.listen).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(parse({ listen: '0.0.0.0:8080' }).config.listen).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(parse({ listen: '[::1]:9000' }).config.listen).toEqual({ host: '::1', port: 9000 });
+    expect(parse({ listen: 'off' }).config.listen).toBeUndefined();
+    for (const bad of ['8080', 'host:', 'host:99999', 'a:b:c'])
+      expect(() => parse({ listen: bad })).toThrow(/listen/);
+  });
+
+  test('pushEndpoint: an http(s) base URL without a query, trailing slashes dropped', () => {
+    expect(parse({ pushEndpoint: 'https://app.example.com/hooks/' }).config.pushEndpoint).toBe(
+      'https://app.example.com/hooks',
+    );
+    expect(() => parse({ pushEndpoint: 'ftp://x' })).toThrow(/pushEndpoint/);
+    expect(() => parse({ pushEndpoint: 'https://x/?secret=1' })).toThrow(/pushEndpoint/);
+    expect(() => parse({ pushEndpoint: 'not a url' })).toThrow(/pushEndpoint/);
+  });
+
+  test('pushSecret: one random secret per process on loopback when none is given; none elsewhere', () => {
+    const a = parse({}).push.secret;
+    expect(a).toEqual(expect.any(String));
+    expect(parse({}).push.secret).toBe(a);
+    expect(parse({ pushSecret: 'mine' }).push.secret).toBe('mine');
+    const remote = parseEventGridConfig(new URL('eventgrid://orders.example.invalid/orders'), {
+      key: 'k',
+      mode: 'basic',
+    });
+    expect(remote.push.secret).toBeUndefined();
+    expect(() => parse({ pushAuthenticate: 'yes' })).toThrow(/pushAuthenticate/);
+    expect(JSON.stringify(parse({ pushSecret: 'mine' }).config)).not.toContain('mine');
+  });
+});

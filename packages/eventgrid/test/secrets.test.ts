@@ -37,3 +37,61 @@ describe('the key is never reachable', () => {
     }
   });
 });
+
+describe('the push secret is never reachable', () => {
+  test('basic consumer: inspect, JSON, toString of the broker, the subscription and raw()', async () => {
+    const SECRET = 'cHVzaC1zZWNyZXQtdmFsdWU';
+    const broker = await connect(
+      {
+        kind: 'eventgrid',
+        endpoint: 'https://orders.example.invalid',
+        key: KEY,
+        mode: 'basic',
+        listen: 'off',
+        pushEndpoint: 'https://app.example.invalid',
+        pushSecret: SECRET,
+      },
+      { logger: silentLogger },
+    );
+    try {
+      const sub = await broker.consumer('orders', { group: 'billing' }).subscribe(() => undefined);
+      try {
+        for (const thing of [broker, sub, broker.raw(), broker.capabilities]) {
+          const shown = util.inspect(thing, { depth: Infinity, showHidden: true, getters: true });
+          expect(shown).not.toContain(SECRET);
+          expect(JSON.stringify(thing) ?? '').not.toContain(SECRET);
+          expect(String(thing)).not.toContain(SECRET);
+        }
+      } finally {
+        await sub.close();
+      }
+    } finally {
+      await broker.close();
+    }
+  });
+
+  test('a push consumer off loopback needs a secret (or pushAuthenticate) and a pushEndpoint', async () => {
+    const base = {
+      kind: 'eventgrid',
+      endpoint: 'https://orders.example.invalid',
+      key: KEY,
+      mode: 'basic',
+    } as const;
+    const noSecret = await connect(
+      { ...base, pushEndpoint: 'https://app.example.invalid' },
+      { logger: silentLogger },
+    );
+    const noEndpoint = await connect({ ...base, pushSecret: 's3cr3t-value' }, { logger: silentLogger });
+    try {
+      await expect(
+        noSecret.consumer('orders', { group: 'billing' }).subscribe(() => undefined),
+      ).rejects.toThrow(/pushSecret/);
+      await expect(
+        noEndpoint.consumer('orders', { group: 'billing' }).subscribe(() => undefined),
+      ).rejects.toThrow(/pushEndpoint/);
+    } finally {
+      await noSecret.close();
+      await noEndpoint.close();
+    }
+  });
+});

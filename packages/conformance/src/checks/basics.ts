@@ -1,6 +1,6 @@
 import { createEvent, newTraceparent, type Event, type EventInput } from '@eventport/core';
 import { encodeData } from '@eventport/core/driver';
-import { CheckFailed, defineCheck } from '../check.js';
+import { CheckFailed, defineCheck, type CheckContext, type Evidence } from '../check.js';
 import { seqOf, sleep, startPosition, subscribe, uniqueSuffix, waitFor, within } from '../util.js';
 
 const BASIC: ['pull', 'publish.at-least-once', 'consume.at-least-once'] = [
@@ -136,40 +136,51 @@ export const roundTrip = defineCheck({
   verifies: ['pull'],
   requires: BASIC,
   ownRow: true,
-  async run(ctx) {
-    const topic = await ctx.topic('round-trip');
-    const got = new Map<string, Event>();
-    await subscribe(ctx, ctx.broker, topic, { group: 'rt', from: startPosition(ctx) }, (e) => {
-      got.set(e.id, e);
-    });
-    const cases = roundTripInputs(uniqueSuffix()).map((c) => ({ name: c.name, event: createEvent(c.input) }));
-    const producer = ctx.broker.producer(topic);
-    await within(producer.send(cases.map((c) => c.event)), ctx.timing.timeoutMs, 'sending');
-    await waitFor(() => got.size >= cases.length, ctx.timing.timeoutMs, ctx.signal);
-    const missing = cases.filter((c) => !got.has(c.event.id));
-    if (missing.length > 0) {
-      throw new CheckFailed(`${cases.length - missing.length} of ${cases.length} events arrived`, {
-        firstBad: `${missing[0]!.name} (id ${missing[0]!.event.id}) never arrived`,
-        counts: { sent: cases.length, received: cases.length - missing.length },
-      });
-    }
-    const bad: string[] = [];
-    for (const c of cases) {
-      const diff = differences(c.event, got.get(c.event.id)!);
-      if (diff.length > 0) bad.push(`${c.name}: ${diff.join('; ')}`);
-    }
-    if (bad.length > 0) {
-      throw new CheckFailed(`${bad.length} of ${cases.length} events changed on the way`, {
-        firstBad: bad[0],
-        details: bad,
-      });
-    }
-    return {
-      summary: `${cases.length} events (JSON, text, binary, non-UTF-8, extensions) arrived equal`,
-      counts: { events: cases.length },
-    };
-  },
+  run: (ctx) => runRoundTrip(ctx),
 });
+
+/** The round trip on a broker that delivers by push (through EventPort's push endpoint). */
+export const pushRoundTrip = defineCheck({
+  id: 'push-round-trip',
+  title: "push round trip: pushed to EventPort's endpoint, data and every attribute arrive equal",
+  verifies: ['push'],
+  requires: ['push', 'publish.at-least-once', 'consume.at-least-once'],
+  run: (ctx) => runRoundTrip(ctx),
+});
+
+async function runRoundTrip(ctx: CheckContext): Promise<Evidence> {
+  const topic = await ctx.topic('round-trip');
+  const got = new Map<string, Event>();
+  await subscribe(ctx, ctx.broker, topic, { group: 'rt', from: startPosition(ctx) }, (e) => {
+    got.set(e.id, e);
+  });
+  const cases = roundTripInputs(uniqueSuffix()).map((c) => ({ name: c.name, event: createEvent(c.input) }));
+  const producer = ctx.broker.producer(topic);
+  await within(producer.send(cases.map((c) => c.event)), ctx.timing.timeoutMs, 'sending');
+  await waitFor(() => got.size >= cases.length, ctx.timing.timeoutMs, ctx.signal);
+  const missing = cases.filter((c) => !got.has(c.event.id));
+  if (missing.length > 0) {
+    throw new CheckFailed(`${cases.length - missing.length} of ${cases.length} events arrived`, {
+      firstBad: `${missing[0]!.name} (id ${missing[0]!.event.id}) never arrived`,
+      counts: { sent: cases.length, received: cases.length - missing.length },
+    });
+  }
+  const bad: string[] = [];
+  for (const c of cases) {
+    const diff = differences(c.event, got.get(c.event.id)!);
+    if (diff.length > 0) bad.push(`${c.name}: ${diff.join('; ')}`);
+  }
+  if (bad.length > 0) {
+    throw new CheckFailed(`${bad.length} of ${cases.length} events changed on the way`, {
+      firstBad: bad[0],
+      details: bad,
+    });
+  }
+  return {
+    summary: `${cases.length} events (JSON, text, binary, non-UTF-8, extensions) arrived equal`,
+    counts: { events: cases.length },
+  };
+}
 
 export const topicIsolation = defineCheck({
   id: 'topic-isolation',

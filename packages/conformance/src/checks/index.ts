@@ -1,5 +1,5 @@
 import type { Check } from '../check.js';
-import { roundTrip, topicIsolation, traceContext } from './basics.js';
+import { pushRoundTrip, roundTrip, topicIsolation, traceContext } from './basics.js';
 import { competingConsumers, fanOut, manyConsumers } from './consumers.js';
 import { atMostOnce, handlerAttempts, redelivery } from './redelivery.js';
 import { deadLetter, redeliveryDelay } from './dead-letter.js';
@@ -21,6 +21,7 @@ import { replay } from './replay.js';
 /** Every check, in the order they run (quick ones first). */
 export const CHECKS: readonly Check[] = Object.freeze([
   roundTrip,
+  pushRoundTrip,
   topicIsolation,
   traceContext,
   lifecycle,
@@ -55,6 +56,7 @@ export const CHECKS: readonly Check[] = Object.freeze([
 
 export {
   roundTrip,
+  pushRoundTrip,
   topicIsolation,
   traceContext,
   lifecycle,

@@ -53,3 +53,4 @@ export {
 } from '../portable/dead-letter-event.js';
 export { intOption, boolOption } from './option-parsers.js';
 export { sleep } from '../portable/sleep.js';
+export * from '../push/index.js';

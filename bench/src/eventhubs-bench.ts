@@ -156,7 +156,11 @@ function rawEvent(): EventData {
   };
 }
 
-async function rawSendGroup(client: EventHubProducerClient, key: string | undefined, n: number): Promise<void> {
+async function rawSendGroup(
+  client: EventHubProducerClient,
+  key: string | undefined,
+  n: number,
+): Promise<void> {
   const options = key === undefined ? {} : { partitionKey: key };
   let batch = await client.createBatch(options);
   for (let i = 0; i < n; i++) {
@@ -172,7 +176,9 @@ async function rawSendGroup(client: EventHubProducerClient, key: string | undefi
 async function rawProduce(emulator: Emulator, hub: string): Promise<Measured> {
   const meter = new Meter(emulator);
   meter.start();
-  const client = new EventHubProducerClient(emulator.connectionString, hub, { retryOptions: { maxRetries: 0 } });
+  const client = new EventHubProducerClient(emulator.connectionString, hub, {
+    retryOptions: { maxRetries: 0 },
+  });
   await client.getEventHubProperties(); // as EventPort's sender checks the hub once
   for (let base = 0; base < EVENTS; base += BATCH) {
     const groups = byKey(base, Math.min(BATCH, EVENTS - base));
@@ -259,7 +265,12 @@ async function epProduce(emulator: Emulator, hub: string): Promise<Measured> {
     await producer.send(
       Array.from({ length: n }, (_, k) => {
         const key = keyOf(base + k);
-        return { source: '/bench', type: 'bench.event', data: PAYLOAD, ...(key === undefined ? {} : { key }) };
+        return {
+          source: '/bench',
+          type: 'bench.event',
+          data: PAYLOAD,
+          ...(key === undefined ? {} : { key }),
+        };
       }),
     );
   }
@@ -356,7 +367,9 @@ async function main(): Promise<void> {
       `${BATCH} per batch, maxBatchSize ${MAX_BATCH_SIZE}, prefetch ${PREFETCH}, ${ROUNDS} rounds ` +
       `(contenders alternate within each phase), node ${process.version}\n`,
   );
-  console.log('| figure | raw @azure/event-hubs (median) | EventPort (median) | ratio (median of rounds) | per round |');
+  console.log(
+    '| figure | raw @azure/event-hubs (median) | EventPort (median) | ratio (median of rounds) | per round |',
+  );
   console.log('| --- | ---: | ---: | ---: | --- |');
   for (const [name, of, digits, higherIsBetter] of rows) {
     const ratios = raw.map((r, i) => (higherIsBetter ? of(ep[i]!) / of(r) : of(r) / of(ep[i]!)));

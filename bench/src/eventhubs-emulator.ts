@@ -39,11 +39,19 @@ export async function startEmulator(): Promise<Emulator> {
     return { connectionString: external, cpuSeconds: () => processCpuSeconds(pid), close: async () => {} };
   }
   const require = createRequire(import.meta.url);
-  const cli = path.join(path.dirname(require.resolve('@eventport/eventhubs-emulator/package.json')), 'dist', 'cli.js');
+  const cli = path.join(
+    path.dirname(require.resolve('@eventport/eventhubs-emulator/package.json')),
+    'dist',
+    'cli.js',
+  );
   if (!fs.existsSync(cli)) throw new Error(`${cli} missing: run npx tsc --build packages/eventhubs-emulator`);
-  const child = spawn(process.execPath, [cli, '--port', '0', '--partitions', '4', '--retention-hours', '0', '--quiet'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, '--port', '0', '--partitions', '4', '--retention-hours', '0', '--quiet'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
     let seen = '';

@@ -22,7 +22,10 @@ export interface EventHubsOptions {
   fullyQualifiedNamespace?: string;
   /** The hub `connect` describes (default: the URL path, the connection string's EntityPath, `EVENTHUB_NAME`). Topics name hubs. */
   hub?: string;
-  /** Azure Storage connection string of the checkpoint store (default `AZURE_STORAGE_CONNECTION_STRING`); consumers need one. */
+  /**
+   * Azure Storage connection string of the checkpoint store (default `AZURE_STORAGE_CONNECTION_STRING`;
+   * for an emulator, then `UseDevelopmentStorage=true`: Azurite on 127.0.0.1:10000); consumers need one.
+   */
   storageConnectionString?: string;
   /** Blob container of checkpoints and ownership (default "eventport-checkpoints", created when missing). */
   checkpointContainer?: string;
@@ -53,6 +56,8 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 const EMULATOR_KEY = 'SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE';
 export const DEFAULT_MAX_EVENT_SIZE = 1024 * 1024 - 4096;
 const DEFAULT_CONTAINER = 'eventport-checkpoints';
+/** Azurite's development account on 127.0.0.1:10000 (understood by @azure/storage-blob): an emulator's default store. */
+export const DEVELOPMENT_STORAGE = 'UseDevelopmentStorage=true';
 
 const KNOWN = [
   'connectionString',
@@ -130,7 +135,7 @@ export class EventHubsConfig {
     if (this.emulator) extras.push('emulator (plain TCP)');
     extras.push(
       this.hasCheckpointStore
-        ? `checkpoints in blob container ${this.checkpointContainer}`
+        ? `checkpoints in blob container ${this.checkpointContainer}${this.#storageConnectionString === DEVELOPMENT_STORAGE ? ' (development storage)' : ''}`
         : 'no checkpoint store',
     );
     return `eventhubs://${this.host}/${this.hub ?? ''} (${extras.join(', ')})`;
@@ -220,7 +225,8 @@ export function parseEventHubsConfig(
   }
   const storage =
     optString(options.storageConnectionString, 'storageConnectionString') ??
-    nonEmpty(env.AZURE_STORAGE_CONNECTION_STRING);
+    nonEmpty(env.AZURE_STORAGE_CONNECTION_STRING) ??
+    (emulator ? DEVELOPMENT_STORAGE : undefined);
   if (storage !== undefined && !/(AccountName=|BlobEndpoint=|UseDevelopmentStorage=true)/i.test(storage)) {
     throw new ConfigError(
       'storageConnectionString',

@@ -20,7 +20,30 @@ describe('parseEventHubsConfig', () => {
       'Endpoint=sb://127.0.0.1:5672/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true',
     );
     expect(c.maxEventSize).toBe(DEFAULT_MAX_EVENT_SIZE);
-    expect(c.hasCheckpointStore).toBe(false);
+  });
+
+  it("an emulator's checkpoints default to Azurite's development storage; a namespace's need one given", () => {
+    const c = parseEventHubsConfig(url('eventhubs://127.0.0.1:5672/orders'), {}, noEnv);
+    expect(c.hasCheckpointStore).toBe(true);
+    expect(c.storageConnectionString()).toBe('UseDevelopmentStorage=true');
+    expect(c.describe()).toContain('development storage');
+    const viaConnectionString = parseEventHubsConfig(
+      undefined,
+      {
+        connectionString: `Endpoint=sb://127.0.0.1:5672;${'SharedAccessKeyName=k;SharedAccessKey=v'};UseDevelopmentEmulator=true`,
+      },
+      noEnv,
+    );
+    expect(viaConnectionString.storageConnectionString()).toBe('UseDevelopmentStorage=true');
+    const given = parseEventHubsConfig(
+      url('eventhubs://127.0.0.1/h'),
+      {},
+      { AZURE_STORAGE_CONNECTION_STRING: STORAGE },
+    );
+    expect(given.storageConnectionString()).toBe(STORAGE);
+    const azure = parseEventHubsConfig(url('eventhubs://'), { connectionString: CS }, noEnv);
+    expect(azure.hasCheckpointStore).toBe(false);
+    expect(azure.storageConnectionString()).toBeUndefined();
   });
 
   it('takes a connection string (option or EVENTHUB_CONNECTION_STRING), drops EntityPath, keeps its hub as the default', () => {

@@ -2,13 +2,14 @@ import { BlobCheckpointStore } from '@azure/eventhubs-checkpointstore-blob';
 import type { CheckpointStore } from '@azure/event-hubs';
 import { ContainerClient } from '@azure/storage-blob';
 import { ConfigError, errorFromCode } from '@eventport/core/driver';
-import type { EventHubsConfig } from './config.js';
+import { DEVELOPMENT_STORAGE, type EventHubsConfig } from './config.js';
 
 /**
  * The checkpoint store every consumer of a connection shares: `@azure/eventhubs-checkpointstore-blob`
  * over one blob container (created when missing). It holds both checkpoints
  * (`<namespace>/<hub>/<group>/checkpoint/<partition>`) and partition ownership claims, which is
- * how consumers of one group, in any process, split a hub's partitions.
+ * how consumers of one group, in any process, split a hub's partitions. For an emulator without a
+ * configured store it is Azurite's development storage (`UseDevelopmentStorage=true`).
  */
 export async function openCheckpointStore(config: EventHubsConfig): Promise<CheckpointStore> {
   const storage = config.storageConnectionString();
@@ -31,7 +32,7 @@ export async function openCheckpointStore(config: EventHubsConfig): Promise<Chec
     const auth = status === 401 || status === 403;
     throw errorFromCode(
       auth ? 'AUTHENTICATION' : 'BROKER_UNAVAILABLE',
-      `eventhubs: opening the checkpoint container "${config.checkpointContainer}" failed${typeof status === 'number' ? ` (HTTP ${status})` : ''}`,
+      `eventhubs: opening the checkpoint container "${config.checkpointContainer}" failed${typeof status === 'number' ? ` (HTTP ${status})` : ''}${storage === DEVELOPMENT_STORAGE ? ": no storage was configured, so an emulator's checkpoints go to Azurite's development storage on 127.0.0.1:10000; start Azurite there or set AZURE_STORAGE_CONNECTION_STRING" : ''}`,
       { cause: err, retryable: !auth },
     );
   }

@@ -1,5 +1,6 @@
 import { ConfigError, intOption as int } from '@eventport/core/driver';
 import type { TokenCredential } from '@azure/event-hubs';
+import { namespaceConnectionString, parseConnectionString } from './connection-string.js';
 
 /**
  * Options of `connect({ kind: 'eventhubs', … })`, or the query of
@@ -10,11 +11,21 @@ import type { TokenCredential } from '@azure/event-hubs';
 export interface EventHubsOptions {
   /** `Endpoint=sb://…;SharedAccessKeyName=…;SharedAccessKey=…[;EntityPath=…]`. Default: `EVENTHUB_CONNECTION_STRING`. */
   connectionString?: string;
-  /** A token credential (e.g. `new DefaultAzureCredential()` from `@azure/identity`) for the URL's namespace host. */
+  /**
+   * A token credential (any object with `getToken`, e.g. `new DefaultAzureCredential()` from
+   * `@azure/identity`, which EventPort does not depend on) for the namespace
+   * (`fullyQualifiedNamespace` or the URL host). Instead of a connection string, not with one;
+   * not for an emulator (it takes the development key only).
+   */
   credential?: TokenCredential;
+  /** The namespace host (`my-namespace.servicebus.windows.net[:port]`), instead of the URL's host; what a `credential` is used for. */
+  fullyQualifiedNamespace?: string;
   /** The hub `connect` describes (default: the URL path, the connection string's EntityPath, `EVENTHUB_NAME`). Topics name hubs. */
   hub?: string;
-  /** Azure Storage connection string of the checkpoint store (default `AZURE_STORAGE_CONNECTION_STRING`); consumers need one. */
+  /**
+   * Azure Storage connection string of the checkpoint store (default `AZURE_STORAGE_CONNECTION_STRING`;
+   * for an emulator, then `UseDevelopmentStorage=true`: Azurite on 127.0.0.1:10000); consumers need one.
+   */
   storageConnectionString?: string;
   /** Blob container of checkpoints and ownership (default "eventport-checkpoints", created when missing). */
   checkpointContainer?: string;
@@ -45,10 +56,13 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 const EMULATOR_KEY = 'SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE';
 export const DEFAULT_MAX_EVENT_SIZE = 1024 * 1024 - 4096;
 const DEFAULT_CONTAINER = 'eventport-checkpoints';
+/** Azurite's development account on 127.0.0.1:10000 (understood by @azure/storage-blob): an emulator's default store. */
+export const DEVELOPMENT_STORAGE = 'UseDevelopmentStorage=true';
 
 const KNOWN = [
   'connectionString',
   'credential',
+  'fullyQualifiedNamespace',
   'hub',
   'storageConnectionString',
   'checkpointContainer',
@@ -121,7 +135,7 @@ export class EventHubsConfig {
     if (this.emulator) extras.push('emulator (plain TCP)');
     extras.push(
       this.hasCheckpointStore
-        ? `checkpoints in blob container ${this.checkpointContainer}`
+        ? `checkpoints in blob container ${this.checkpointContainer}${this.#storageConnectionString === DEVELOPMENT_STORAGE ? ' (development storage)' : ''}`
         : 'no checkpoint store',
     );
     return `eventhubs://${this.host}/${this.hub ?? ''} (${extras.join(', ')})`;
@@ -159,20 +173,32 @@ export function parseEventHubsConfig(
   }
   const credential = parseCredential(options.credential);
   const given = optString(options.connectionString, 'connectionString');
+  if (credential !== undefined && given !== undefined) {
+    throw new ConfigError(
+      'credential',
+      'give either connectionString or credential, not both (a connection string carries its own key)',
+    );
+  }
   let raw = given ?? (credential === undefined ? nonEmpty(env.EVENTHUB_CONNECTION_STRING) : undefined);
   const rawSource = given !== undefined ? 'connectionString' : 'EVENTHUB_CONNECTION_STRING';
   const parts = raw === undefined ? undefined : parseConnectionString(raw, rawSource);
 
   const urlHost = url !== undefined && url.host !== '' ? url.host : undefined;
   const csHost = parts?.endpointHost;
-  const host = urlHost ?? csHost;
+  const host = parseNamespace(options.fullyQualifiedNamespace) ?? urlHost ?? csHost;
   if (host === undefined) {
     throw new ConfigError(
-      'url',
-      'no namespace: use eventhubs://NAMESPACE_HOST/HUB, the connectionString option, or set EVENTHUB_CONNECTION_STRING',
+      credential !== undefined ? 'fullyQualifiedNamespace' : 'url',
+      'no namespace: use eventhubs://NAMESPACE_HOST/HUB, fullyQualifiedNamespace (with a credential), the connectionString option, or set EVENTHUB_CONNECTION_STRING',
     );
   }
   const emulator = LOOPBACK.has(hostname(host)) || parts?.values.get('usedevelopmentemulator') === 'true';
+  if (credential !== undefined && emulator) {
+    throw new ConfigError(
+      'credential',
+      `${host} is an emulator (loopback: plain TCP), which takes its development key, not a token credential: leave credential out`,
+    );
+  }
   if (raw === undefined && credential === undefined) {
     if (!emulator) {
       throw new ConfigError(
@@ -199,7 +225,8 @@ export function parseEventHubsConfig(
   }
   const storage =
     optString(options.storageConnectionString, 'storageConnectionString') ??
-    nonEmpty(env.AZURE_STORAGE_CONNECTION_STRING);
+    nonEmpty(env.AZURE_STORAGE_CONNECTION_STRING) ??
+    (emulator ? DEVELOPMENT_STORAGE : undefined);
   if (storage !== undefined && !/(AccountName=|BlobEndpoint=|UseDevelopmentStorage=true)/i.test(storage)) {
     throw new ConfigError(
       'storageConnectionString',
@@ -236,62 +263,42 @@ export function parseEventHubsConfig(
   );
 }
 
-interface ConnectionStringParts {
-  readonly values: Map<string, string>;
-  readonly order: [string, string][];
-  readonly endpointHost: string | undefined;
-  readonly entityPath: string | undefined;
-}
-
-function parseConnectionString(raw: string, source: string): ConnectionStringParts {
-  const values = new Map<string, string>();
-  const order: [string, string][] = [];
-  for (const part of raw.split(';')) {
-    if (part.trim() === '') continue;
-    const eq = part.indexOf('=');
-    if (eq <= 0) throw new ConfigError(source, 'is not a connection string (Name=value;… pairs)');
-    const name = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim();
-    values.set(name.toLowerCase(), value);
-    order.push([name, value]);
-  }
-  const endpoint = values.get('endpoint');
-  if (endpoint === undefined) throw new ConfigError(source, 'has no Endpoint=sb://…');
-  const m = /^sb:\/\/([^/]+)\/?$/i.exec(endpoint);
-  if (m === null) throw new ConfigError(source, 'Endpoint must be sb://NAMESPACE_HOST[:port]');
-  const hasKey = values.has('sharedaccesskey') && values.has('sharedaccesskeyname');
-  if (!hasKey && !values.has('sharedaccesssignature')) {
-    throw new ConfigError(source, 'needs SharedAccessKeyName and SharedAccessKey (or SharedAccessSignature)');
-  }
-  return { values, order, endpointHost: m[1], entityPath: nonEmpty(values.get('entitypath')) };
-}
-
-/** The connection string pointed at `host`, without EntityPath (hubs are named per topic), emulator flag set for loopback. */
-function namespaceConnectionString(p: ConnectionStringParts, host: string, emulator: boolean): string {
-  const out: string[] = [`Endpoint=sb://${host}/`];
-  for (const [name, value] of p.order) {
-    const lower = name.toLowerCase();
-    if (lower === 'endpoint' || lower === 'entitypath' || lower === 'usedevelopmentemulator') continue;
-    out.push(`${name}=${value}`);
-  }
-  if (emulator) out.push('UseDevelopmentEmulator=true');
-  return out.join(';');
-}
-
 function hostname(host: string): string {
   if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
   return host.split(':')[0]!.toLowerCase();
 }
 
+/** Any TokenCredential: an object with a getToken method (checked without calling it; a throwing getter counts as none). */
 function parseCredential(v: unknown): TokenCredential | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'object' || v === null || typeof (v as TokenCredential).getToken !== 'function') {
+  let getToken: unknown;
+  try {
+    getToken = typeof v === 'object' && v !== null ? (v as TokenCredential).getToken : undefined;
+  } catch {
+    getToken = undefined; // the getter's error may carry a secret: not kept
+  }
+  if (typeof getToken !== 'function') {
     throw new ConfigError(
       'credential',
-      'must be a TokenCredential (an object with getToken), e.g. new DefaultAzureCredential()',
+      'must be a TokenCredential (an object with a getToken method), e.g. new DefaultAzureCredential() from @azure/identity',
     );
   }
   return v as TokenCredential;
+}
+
+/** `host[:port]` of a namespace, e.g. `my-namespace.servicebus.windows.net`; no scheme, path or key. */
+function parseNamespace(v: unknown): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (
+    typeof v !== 'string' ||
+    !/^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(:\d{1,5})?$/.test(v)
+  ) {
+    throw new ConfigError(
+      'fullyQualifiedNamespace',
+      'must be a namespace host name like my-namespace.servicebus.windows.net (optionally :port), without sb:// or a path',
+    );
+  }
+  return v;
 }
 
 function optString(v: unknown, name: string): string | undefined {

@@ -17,6 +17,7 @@ import {
   publishAtMostOnce,
 } from './publish.js';
 import { replay } from './replay.js';
+import { leaseFromHandOff, perKeyOrderNearLease } from './leases.js';
 
 /** Every check, in the order they run (quick ones first). */
 export const CHECKS: readonly Check[] = Object.freeze([
@@ -42,6 +43,7 @@ export const CHECKS: readonly Check[] = Object.freeze([
   atMostOnce,
   perKeyOrder,
   perKeyOrderPublishFault,
+  perKeyOrderNearLease,
   globalOrder,
   deadLetter,
   redeliveryDelay,
@@ -50,6 +52,7 @@ export const CHECKS: readonly Check[] = Object.freeze([
   durability,
   drain,
   leaseExtension,
+  leaseFromHandOff,
   exactlyOnce,
 ]);
 
@@ -76,6 +79,7 @@ export {
   atMostOnce,
   perKeyOrder,
   perKeyOrderPublishFault,
+  perKeyOrderNearLease,
   globalOrder,
   deadLetter,
   redeliveryDelay,
@@ -84,5 +88,6 @@ export {
   durability,
   drain,
   leaseExtension,
+  leaseFromHandOff,
   exactlyOnce,
 };

@@ -30,12 +30,19 @@ const fifoOrder =
 const publishFaultOrder =
   'in 1 of 3 runs on moto 2 inversions and a message ~19 s late; ElasticMQ verifies this check every run; raw-client probes of moto FIFO have not reproduced it, so the cause (moto or EventPort) is still open';
 
+// Issue 16: 1 of 5 runs on moto FIFO (load 12-15) saw one event delivered again while handlers ran
+// within their 2 s lease; ElasticMQ verifies the check every run. Same family as per-key-order (a
+// visibility that ran out on the busy emulator); not traced end to end.
+const nearLeaseOrder =
+  '1 of 5 runs on moto saw one event delivered again while handlers ran within their 2 s lease (visibility running out on the busy emulator, whose superseded-handle deletes differ from SQS: reliability/moto-fifo-handles.test.ts); ElasticMQ verifies this check every run; not traced end to end';
+
 const plain: Gaps = { 'competing-consumers': race };
 const fifo: Gaps = {
   ...plain,
   'publish.idempotent': dedupe,
   'per-key-order': fifoOrder,
   'per-key-order-publish-fault': publishFaultOrder,
+  'per-key-order-near-lease': nearLeaseOrder,
 };
 
 const SNS_CHECKS = [

@@ -6,10 +6,18 @@ import type { ConsumerOptions } from '@eventport/core';
 import '@eventport/memory';
 import '@eventport/kafka';
 import '@eventport/sqs';
+import '@eventport/pubsub';
+import '@eventport/eventgrid';
 import { PrivateKafka } from '../../kafka/support/private-kafka.js';
 import { TEST_QUERY } from '../../kafka/support/kafka.js';
 import { SwitchableProxy } from '../../sqs/support/proxy.js';
 import { PrivateElasticMq } from './private-elasticmq.js';
+
+/** Endpoint of a shared emulator (the soak only cuts the network in front of those, never kills them). */
+function sharedEndpoint(variable: string, fallback: string): URL {
+  const value = process.env[variable] ?? fallback;
+  return new URL(value.includes('://') ? value : `http://${value}`);
+}
 
 /** A fault: `inject` starts the outage, `heal` ends it (and resolves once the broker answers again). */
 export interface Fault {
@@ -32,7 +40,7 @@ export interface SoakTarget {
   teardown(): Promise<void>;
 }
 
-export const TARGETS = ['memory', 'kafka', 'elasticmq'] as const;
+export const TARGETS = ['memory', 'kafka', 'elasticmq', 'pubsub', 'eventgrid'] as const;
 export type TargetName = (typeof TARGETS)[number];
 
 export async function openTarget(name: TargetName): Promise<SoakTarget> {
@@ -43,6 +51,10 @@ export async function openTarget(name: TargetName): Promise<SoakTarget> {
       return kafka();
     case 'elasticmq':
       return elasticMq();
+    case 'pubsub':
+      return networkCutsOnly('pubsub');
+    case 'eventgrid':
+      return networkCutsOnly('eventgrid');
   }
 }
 
@@ -101,5 +113,37 @@ async function elasticMq(): Promise<SoakTarget> {
       await proxy.off();
       await node.destroy();
     },
+  };
+}
+
+/**
+ * A shared emulator behind a switchable proxy: network cuts only (the emulator is shared with other
+ * runs and never killed here). Pub/Sub's emulator (ordering keys: per-key order claimed) on
+ * PUBSUB_EMULATOR_HOST (default 127.0.0.1:8085); EventPort's Event Grid emulator (no order claimed)
+ * on EVENTPORT_EVENTGRID_ENDPOINT (default http://127.0.0.1:6500, key eventport-dev-key).
+ */
+async function networkCutsOnly(kind: 'pubsub' | 'eventgrid'): Promise<SoakTarget> {
+  const endpoint =
+    kind === 'pubsub'
+      ? sharedEndpoint('PUBSUB_EMULATOR_HOST', '127.0.0.1:8085')
+      : sharedEndpoint('EVENTPORT_EVENTGRID_ENDPOINT', 'http://127.0.0.1:6500');
+  const proxy = new SwitchableProxy(endpoint.hostname, Number(endpoint.port));
+  await proxy.on();
+  const via = new URL(proxy.url).host;
+  const url =
+    kind === 'pubsub'
+      ? `pubsub://${process.env.PUBSUB_PROJECT_ID ?? 'eventport-test'}?emulatorHost=${encodeURIComponent(via)}&pullTimeoutMs=2000&publishTimeoutMs=2000`
+      : `eventgrid://${via}/soak?key=${encodeURIComponent(process.env.EVENTPORT_EVENTGRID_KEY ?? 'eventport-dev-key')}`;
+  if (kind === 'pubsub') process.env.METADATA_SERVER_DETECTION = 'none'; // never probe a metadata server
+  return {
+    name:
+      kind === 'pubsub'
+        ? 'pubsub (shared emulator, ordering keys)'
+        : 'eventgrid (shared emulator; order not claimed)',
+    settings: 'network cut (proxy resets and refuses) each period; the emulator keeps its state',
+    url,
+    consumer: { group: 'soak', concurrency: 8, ordering: 'per-key', leaseMs: 10_000 },
+    faults: [{ name: 'cut', inject: () => proxy.off(), heal: () => proxy.on() }],
+    teardown: () => proxy.off(),
   };
 }

@@ -5,13 +5,14 @@
  *
  * Off in CI (no test runs it); turned on by its npm script:
  *
- *   EVENTPORT_SOAK_MINUTES=3 npm run -w integration-tests soak -- memory kafka elasticmq
+ *   EVENTPORT_SOAK_MINUTES=3 npm run -w integration-tests soak -- memory kafka elasticmq pubsub eventgrid
  *
  * Environment: EVENTPORT_SOAK_MINUTES (stream length, default 3), EVENTPORT_SOAK_PERIOD_S (one fault
  * per period, default 30), EVENTPORT_SOAK_OUTAGE_MS (how long a fault lasts, default 5000),
  * EVENTPORT_SOAK_FAULTS (only these of a target's faults, e.g. `cut` or `kill`; default all). Needs
- * the brokers' installs (`npm run brokers -- up kafka elasticmq` once); it starts private nodes on
- * free ports and never touches the shared ones. Prints one Markdown row per target (and its JSON).
+ * the brokers' installs (`npm run brokers -- up kafka elasticmq` once); it starts private Kafka and
+ * ElasticMQ nodes on free ports and kills only those; the shared Pub/Sub and Event Grid emulators
+ * (which must be running) only get network cuts through a proxy. Prints one Markdown row per target (and its JSON).
  *
  * Bounded: the stream stops after its minutes; catching up is bounded by 3 minutes; every target's
  * nodes are destroyed in `finally`.

@@ -81,23 +81,26 @@ export async function cycle(setup: LeakSetup, tag: string): Promise<void> {
 }
 
 /**
- * `warmUp` cycles first (module caches, SDK singletons, JIT), then `cycles` measured ones. Waits
- * `settleMs` after the last close before counting handles (a socket's close is reported a tick
- * after the client let go of it).
+ * `warmUp` cycles first (module caches, SDK singletons, JIT), then `cycles` measured ones. After
+ * the last close, waits up to `settleMs` for the count to come back down before taking it (a
+ * socket's close is reported a tick after the client let go of it; a timer that ends within that
+ * time is not a leak; one that outlives it is counted).
  */
 export async function runLeakCycles(
   setup: LeakSetup,
   cycles: number,
-  { warmUp = 2, settleMs = 200 } = {},
+  { warmUp = 2, settleMs = 2_000 } = {},
 ): Promise<LeakResult> {
   for (let i = 0; i < warmUp; i++) await cycle(setup, `warm${i}`);
-  await new Promise((r) => setTimeout(r, settleMs));
+  await new Promise((r) => setTimeout(r, 200));
   const handlesBefore = liveHandles();
   const heap = heapAfterGc();
   const started = Date.now();
   for (let i = 0; i < cycles; i++) await cycle(setup, `c${i}`);
   const msPerCycle = Math.round((Date.now() - started) / cycles);
-  await new Promise((r) => setTimeout(r, settleMs));
+  const settled = Date.now() + settleMs;
+  do await new Promise((r) => setTimeout(r, 50));
+  while (total(liveHandles()) > total(handlesBefore) && Date.now() < settled);
   const heapGrowthBytes = heapAfterGc() - heap;
   return { cycles, handlesBefore, handlesAfter: liveHandles(), heapGrowthBytes, msPerCycle };
 }

@@ -214,11 +214,12 @@ describe('conformance', () => {
       json,
     ]);
     expect(r.code).toBe(0);
-    // order.per-key selects both checks that prove it
-    expect(r.out).toMatch(/conformance of memory: 5 checks/);
+    // order.per-key selects the three checks that prove it
+    expect(r.out).toMatch(/conformance of memory: 6 checks/);
     expect(r.out).toMatch(/^PASS {2}round-trip/m);
     expect(r.out).toMatch(/^PASS {2}per-key-order /m);
     expect(r.out).toMatch(/^PASS {2}per-key-order-publish-fault /m);
+    expect(r.out).toMatch(/^PASS {2}per-key-order-near-lease /m);
     expect(r.out).toMatch(/^fan-out\s+✓ verified \(native\)$/m);
     expect(r.out).toMatch(/^order\.global\s+– unsupported$/m);
     expect(r.out).toMatch(/^replay\s+\? not verified \(native\)$/m);

@@ -30,6 +30,8 @@ export interface DriverTap {
   ack?(messages: readonly ReceivedMessage[], ack: () => Promise<void>): Promise<void>;
   /** Around each `commit` (log brokers). */
   commit?(partition: string, nextOffset: number, commit: () => Promise<void>): Promise<void>;
+  /** Around each lease extension (brokers with per-message leases; absent where the driver has none). */
+  extendLease?(message: ReceivedMessage, ms: number, extend: () => Promise<void>): Promise<void>;
 }
 
 /** A `wrapDriver` function applying `tap` to every sender and receiver the driver opens. */
@@ -71,6 +73,11 @@ function tapReceiver(r: DriverReceiver, tap: DriverTap): DriverReceiver {
     const commit = r.commit.bind(r);
     const around = tap.commit.bind(tap);
     overrides.commit = (partition, next) => around(partition, next, () => commit(partition, next));
+  }
+  if (r.extendLease !== undefined && tap.extendLease !== undefined) {
+    const extend = r.extendLease.bind(r);
+    const around = tap.extendLease.bind(tap);
+    overrides.extendLease = (message, ms) => around(message, ms, () => extend(message, ms));
   }
   return delegate(r, overrides);
 }

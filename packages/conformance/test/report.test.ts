@@ -99,6 +99,7 @@ describe('gating by declared capabilities only', () => {
     expect(selectChecks(['drain', 'order.per-key']).map((c) => c.id)).toEqual([
       'per-key-order',
       'per-key-order-publish-fault',
+      'per-key-order-near-lease',
       'drain',
     ]);
     expect(() => selectChecks(['fanout'])).toThrow(/"fanout" is neither a check nor a guarantee/);

@@ -55,3 +55,36 @@ it('taps what it is asked to, forwards everything else (optional SPI methods inc
   expect(seen).toEqual([1]);
   expect(calls).toEqual(['before send', 'send 1', 'ack lost', 'commit seen', 'commit 0@5', 'stage', 'close']);
 });
+
+it('taps lease extensions where the driver has them, and leaves the method absent where it has none', async () => {
+  const calls: string[] = [];
+  const tap = tapDriver({
+    extendLease: async (_m, ms, extend) => (calls.push(`tap ${ms}`), extend()),
+  });
+  const plain = await tap(fakeDriver(calls)).openReceiver('t', {
+    group: 'g',
+    from: 'latest',
+    leaseMs: 1,
+    orderedByKey: false,
+  });
+  expect(plain.extendLease).toBeUndefined();
+  const withLeases = fakeDriver(calls);
+  const base = await withLeases.openReceiver('t', {
+    group: 'g',
+    from: 'latest',
+    leaseMs: 1,
+    orderedByKey: false,
+  });
+  withLeases.openReceiver = async () =>
+    Object.assign(base, {
+      extendLease: async (_m: ReceivedMessage, ms: number) => void calls.push(`extend ${ms}`),
+    });
+  const r = await tap(withLeases).openReceiver('t', {
+    group: 'g',
+    from: 'latest',
+    leaseMs: 1,
+    orderedByKey: false,
+  });
+  await r.extendLease!({} as ReceivedMessage, 500);
+  expect(calls).toEqual(['tap 500', 'extend 500']);
+});

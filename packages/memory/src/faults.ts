@@ -15,9 +15,30 @@ export interface MemoryFaults {
   readonly delay?: boolean;
   /** Lose every Nth ack, as if the consumer crashed before acknowledging. */
   readonly crashBeforeAck?: number;
+  /**
+   * Hand messages over with a quarter of their lease left while declaring a full one (a driver
+   * that held messages back and does not report their real deadline: issue 16's FIFO bug).
+   */
+  readonly shortLease?: boolean;
+  /** Accept lease extensions and apply none (the lease runs out at its first deadline). */
+  readonly ignoreExtend?: boolean;
 }
 
-export const FAULT_NAMES = ['drop', 'duplicate', 'reorder', 'delay', 'crashBeforeAck'] as const;
+export const FAULT_NAMES = [
+  'drop',
+  'duplicate',
+  'reorder',
+  'delay',
+  'crashBeforeAck',
+  'shortLease',
+  'ignoreExtend',
+] as const;
+
+/** Faults that are on or off (the others act on every Nth event). */
+const SWITCHES: readonly string[] = ['reorder', 'delay', 'shortLease', 'ignoreExtend'];
+
+/** Share of the lease a message really has left at hand-off under the `shortLease` fault. */
+export const SHORT_LEASE_SHARE = 0.25;
 
 /** Parses `fault=drop,duplicate&faultEvery=10` (URL form) or passes an options object through. */
 export function parseFaults(value: unknown, every: unknown): MemoryFaults {
@@ -33,7 +54,7 @@ export function parseFaults(value: unknown, every: unknown): MemoryFaults {
     if (!(FAULT_NAMES as readonly string[]).includes(name)) {
       throw new ConfigError('fault', `unknown fault "${name}"; known: ${FAULT_NAMES.join(', ')}`);
     }
-    faults[name] = name === 'reorder' || name === 'delay' ? true : n;
+    faults[name] = SWITCHES.includes(name) ? true : n;
   }
   return faults as MemoryFaults;
 }

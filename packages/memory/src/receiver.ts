@@ -1,5 +1,5 @@
 import type { DriverReceiver, ReceivedMessage, ReceiverOptions } from '@eventport/core/driver';
-import { EveryNth, type MemoryFaults } from './faults.js';
+import { EveryNth, SHORT_LEASE_SHARE, type MemoryFaults } from './faults.js';
 import type { Group, Lease } from './group.js';
 
 const POLL_WAIT_MS = 1_000;
@@ -29,7 +29,8 @@ export class MemoryReceiver implements DriverReceiver {
     const deadline = Date.now() + POLL_WAIT_MS;
     for (;;) {
       if (this.closed || signal.aborted) return [];
-      const leases = this.group.take(max, this.leaseMs);
+      const leaseMs = this.faults.shortLease === true ? this.leaseMs * SHORT_LEASE_SHARE : this.leaseMs;
+      const leases = this.group.take(max, leaseMs);
       if (leases.length > 0) return this.toMessages(leases);
       const left = deadline - Date.now();
       if (left <= 0) return [];
@@ -61,6 +62,7 @@ export class MemoryReceiver implements DriverReceiver {
   }
 
   extendLease(message: ReceivedMessage, ms: number): Promise<void> {
+    if (this.faults.ignoreExtend === true) return Promise.resolve(); // fault: accepted, not applied
     this.group.extend(message.handle as Lease, ms);
     return Promise.resolve();
   }
@@ -83,7 +85,7 @@ export class MemoryReceiver implements DriverReceiver {
 
   private toMessages(leases: Lease[]): ReceivedMessage[] {
     const dup = this.faults.duplicate !== undefined;
-    const out: ReceivedMessage[] = dup ? [] : leases;
+    const out: Lease[] = dup ? [] : leases;
     for (const l of leases) {
       l.owner = this;
       if (dup) {
@@ -92,6 +94,15 @@ export class MemoryReceiver implements DriverReceiver {
       }
     }
     if (this.faults.reorder === true) out.reverse();
-    return out;
+    return this.faults.shortLease === true ? out.map((l) => this.declareFullLease(l)) : out;
+  }
+
+  /**
+   * Fault `shortLease`: the message as a driver would hand it over that held it back and lost
+   * track of its deadline: it declares a full lease from now while the broker's runs out sooner.
+   */
+  private declareFullLease(lease: Lease): ReceivedMessage {
+    const { event, deliveryCount, partition, offset } = lease;
+    return { event, deliveryCount, partition, offset, handle: lease, leaseUntil: Date.now() + this.leaseMs };
   }
 }

@@ -48,7 +48,15 @@ afterEach(async () => {
 
 describe('fault injection', () => {
   it('knows its faults; EveryNth hits every Nth call', () => {
-    expect(FAULT_NAMES).toEqual(['drop', 'duplicate', 'reorder', 'delay', 'crashBeforeAck']);
+    expect(FAULT_NAMES).toEqual([
+      'drop',
+      'duplicate',
+      'reorder',
+      'delay',
+      'crashBeforeAck',
+      'shortLease',
+      'ignoreExtend',
+    ]);
     const third = new EveryNth(3);
     expect(Array.from({ length: 7 }, () => third.hit())).toEqual([
       false,
@@ -139,5 +147,52 @@ describe('fault injection', () => {
     const back = await receiveFor(r, 150, 2);
     expect(back.slice(0, 2).map((m) => m.deliveryCount)).toEqual([2, 2]);
     expect(new Set(back.slice(0, 2).map((m) => m.event.id)).size).toBe(2);
+  });
+
+  it('shortLease: a message declares a full lease while the broker gives it a quarter', async () => {
+    const d = driver(fresh(), '?fault=shortLease');
+    const s = await d.openSender('t', { idempotent: false });
+    await s.send([{ event: ev('1') }]);
+    const r = await d.openReceiver('t', rx({ leaseMs: 400, orderedByKey: false }));
+    const before = Date.now();
+    const [m] = await r.receive(1, new AbortController().signal);
+    expect(m!.leaseUntil).toBeGreaterThanOrEqual(before + 400);
+    expect((m!.handle as { leaseUntil: number }).leaseUntil).toBeLessThanOrEqual(Date.now() + 100);
+    // the broker takes it back after a quarter of the declared lease
+    const [again] = await r.receive(1, AbortSignal.timeout(300));
+    expect(again!.event.id).toBe('1');
+    expect(again!.deliveryCount).toBe(2);
+    // an extension still works: the handle is the broker's lease
+    await r.extendLease!(again!, 30_000);
+    await r.ack([again!]);
+    expect(d.broker.group('t', 'g', 'earliest', { orderedByKey: false }).inflightCount).toBe(0);
+  });
+
+  it("without shortLease, the declared deadline is the broker's own", async () => {
+    const d = driver(fresh());
+    const s = await d.openSender('t', { idempotent: false });
+    await s.send([{ event: ev('1') }]);
+    const r = await d.openReceiver('t', rx({ leaseMs: 400, orderedByKey: false }));
+    const [m] = await r.receive(1, new AbortController().signal);
+    expect(m!.leaseUntil).toBe((m!.handle as { leaseUntil: number }).leaseUntil);
+  });
+
+  it('ignoreExtend: extensions are accepted and not applied', async () => {
+    const d = driver(fresh(), '?fault=ignoreExtend');
+    const s = await d.openSender('t', { idempotent: false });
+    await s.send([{ event: ev('1') }]);
+    const r = await d.openReceiver('t', rx({ leaseMs: 60, orderedByKey: false }));
+    const [m] = await r.receive(1, new AbortController().signal);
+    await expect(r.extendLease!(m!, 60_000)).resolves.toBeUndefined();
+    const [again] = await r.receive(1, AbortSignal.timeout(300));
+    expect(again!.deliveryCount).toBe(2);
+    // a healthy connection's extension holds the lease
+    const healthy = driver(fresh());
+    const hs = await healthy.openSender('t', { idempotent: false });
+    await hs.send([{ event: ev('2') }]);
+    const hr = await healthy.openReceiver('t', rx({ leaseMs: 60, orderedByKey: false }));
+    const [h] = await hr.receive(1, new AbortController().signal);
+    await hr.extendLease!(h!, 60_000);
+    expect(await receiveFor(hr, 200, 1)).toEqual([]);
   });
 });

@@ -17,6 +17,7 @@ import {
   publishAtMostOnce,
 } from './publish.js';
 import { replay } from './replay.js';
+import { leaseFromHandOff, perKeyOrderNearLease } from './leases.js';
 
 /** Every check, in the order they run (quick ones first). */
 export const CHECKS: readonly Check[] = Object.freeze([
@@ -43,6 +44,7 @@ export const CHECKS: readonly Check[] = Object.freeze([
   atMostOnce,
   perKeyOrder,
   perKeyOrderPublishFault,
+  perKeyOrderNearLease,
   globalOrder,
   deadLetter,
   redeliveryDelay,
@@ -51,6 +53,7 @@ export const CHECKS: readonly Check[] = Object.freeze([
   durability,
   drain,
   leaseExtension,
+  leaseFromHandOff,
   exactlyOnce,
 ]);
 
@@ -78,6 +81,7 @@ export {
   atMostOnce,
   perKeyOrder,
   perKeyOrderPublishFault,
+  perKeyOrderNearLease,
   globalOrder,
   deadLetter,
   redeliveryDelay,
@@ -86,5 +90,6 @@ export {
   durability,
   drain,
   leaseExtension,
+  leaseFromHandOff,
   exactlyOnce,
 };

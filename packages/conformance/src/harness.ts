@@ -87,6 +87,15 @@ export interface Harness {
    * an adapter's bug.
    */
   readonly emulatorGaps?: Readonly<Record<string, string>>;
+  /**
+   * Timing overrides for one check, on top of `timing` (e.g. a broker whose locks last at least
+   * 60 s runs the lease checks with a longer lease, so an unrenewed lock would show). Absent or
+   * undefined: the harness's timing.
+   */
+  timingFor?(check: {
+    readonly id: string;
+    readonly verifies: readonly string[];
+  }): Partial<Timing> | undefined;
   /** Releases what the harness holds. */
   close?(): Promise<void>;
 }

@@ -114,7 +114,9 @@ export async function runCheck(session: Session, check: Check): Promise<CheckRes
   const abort = new AbortController();
   const cleanups: (() => unknown)[] = [];
   const topics = new Set<string>();
-  const { harness, timing } = session;
+  const { harness } = session;
+  const override = harness.timingFor?.(check);
+  const timing = override === undefined ? session.timing : { ...session.timing, ...override };
   const log = captureLogger();
   const withLog = (extras: ConnectExtras = {}): ConnectExtras => ({ logger: log.logger, ...extras });
   let broker: Broker | undefined;

@@ -44,3 +44,16 @@ it('a gap on a guarantee that no selected check proves marks its row, not "no po
     await broker.close();
   }
 });
+
+it("a harness's timingFor overrides the timing of the checks it names, and only those", async () => {
+  const harness = {
+    ...urlHarness(`memory://timing-for-${process.pid}`, { timing: { timeoutMs: 2_000 } }),
+    timingFor: (check: { readonly id: string }) =>
+      check.id === 'round-trip' ? { checkTimeoutMs: 1 } : undefined,
+  };
+  const report = await runConformance(harness, { only: ['round-trip', 'topic-isolation'] });
+  const byId = new Map(report.checks.map((c) => [c.id, c]));
+  expect(byId.get('round-trip')?.status).toBe('failed');
+  expect(byId.get('round-trip')?.evidence?.summary).toMatch(/did not finish within 1 ms/);
+  expect(byId.get('topic-isolation')?.status).toBe('passed');
+});

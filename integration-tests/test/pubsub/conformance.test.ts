@@ -6,6 +6,10 @@
  * checks of native nack (ModifyAckDeadline) run again on the unordered configuration, where nack is
  * native. Reports: reports/conformance/pubsub.{json,md} and pubsub-unordered.{json,md}.
  *
+ * Replay (Seek) is verified on the unordered configuration: the emulator implements no Seek on
+ * subscriptions with message ordering (UNIMPLEMENTED), which the default configuration's per-key
+ * consumers read, so there a start time cannot be applied — a gap of the emulator, not of the service.
+ *
  * Seen on the emulator while building this (why ordered subscriptions retry in place): after a nack
  * on an ordered subscription it also redelivers later messages that have NO ordering key, acked ones
  * included (20 keyless events, 4 nacks: 40 deliveries; 24 on an unordered subscription).
@@ -18,11 +22,15 @@ describePubSubConformance({
   extra: '',
   label: 'pubsub (ordered+exactly-once) on the emulator',
   report: 'pubsub',
+  gaps: {
+    replay:
+      'the emulator implements no Seek on subscriptions with message ordering (UNIMPLEMENTED), so a per-key consumer cannot start at a time there; replay is verified on the unordered configuration',
+  },
 });
 
 describePubSubConformance({
   extra: '&ordering=false',
   label: 'pubsub (unordered+exactly-once) on the emulator',
   report: 'pubsub-unordered',
-  only: ['redelivery', 'handler-attempts', 'redelivery-delay', 'dead-letter'],
+  only: ['redelivery', 'handler-attempts', 'redelivery-delay', 'dead-letter', 'replay'],
 });

@@ -106,7 +106,7 @@ test('the emulator killed and restarted empty: both consumers go on on new subsc
     expect(unhandled).toEqual([]);
     expect(died).toEqual([]);
     expect(warnings.some((w) => /receive failed/.test(w))).toBe(true);
-     
+
     console.log(
       `emulator restart took ${restartMs} ms; events sent during the outage that reached the new subscriptions: unordered ${[...seen.u].filter((n) => n >= 10 && n < 20).length}/10, ordered ${[...seen.o].filter((n) => n >= 10 && n < 20).length}/10`,
     );

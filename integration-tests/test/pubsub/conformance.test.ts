@@ -8,7 +8,9 @@
  *
  * Replay (Seek) is verified on the unordered configuration: the emulator implements no Seek on
  * subscriptions with message ordering (UNIMPLEMENTED), which the default configuration's per-key
- * consumers read, so there a start time cannot be applied — a gap of the emulator, not of the service.
+ * consumers read. There EventPort's receivers skip what was published before the start instead
+ * (replay.test.ts shows it) — not the path the service takes, so the default configuration's
+ * replay is reported "not verified (emulator gap)".
  *
  * Seen on the emulator while building this (why ordered subscriptions retry in place): after a nack
  * on an ordered subscription it also redelivers later messages that have NO ordering key, acked ones
@@ -24,7 +26,7 @@ describePubSubConformance({
   report: 'pubsub',
   gaps: {
     replay:
-      'the emulator implements no Seek on subscriptions with message ordering (UNIMPLEMENTED), so a per-key consumer cannot start at a time there; replay is verified on the unordered configuration',
+      "the emulator implements no Seek on subscriptions with message ordering (UNIMPLEMENTED); there EventPort's receivers skip what was published before the start instead, which is not the service's path (Seek); replay by Seek is verified on the unordered configuration",
   },
 });
 

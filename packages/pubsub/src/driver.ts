@@ -1,8 +1,6 @@
 import { PubSub, v1 } from '@google-cloud/pubsub';
 import {
   ClosedError,
-  consoleLogger,
-  type Logger,
   type CapabilityReport,
   type Driver,
   type DriverFactory,
@@ -46,10 +44,7 @@ export class PubSubDriver implements Driver {
   #closed = false;
   #native: PubSubNative | undefined;
 
-  constructor(
-    readonly config: PubSubConfig,
-    logger: Logger = consoleLogger(),
-  ) {
+  constructor(readonly config: PubSubConfig) {
     this.capabilities = pubsubCapabilities(config);
     const endpoint = config.emulatorHost ?? config.apiEndpoint;
     this.#pubsub = new PubSub({
@@ -60,15 +55,10 @@ export class PubSubDriver implements Driver {
       ...(config.emulatorHost !== undefined ? { emulatorMode: true, universeDomain: 'googleapis.com' } : {}),
       ...config.secret(),
     });
-    this.#resources = new Resources(
-      this.#pubsub,
-      config,
-      async (subscription, time) => {
-        const client = await this.subscriberClient();
-        await client.seek({ subscription, time });
-      },
-      logger,
-    );
+    this.#resources = new Resources(this.#pubsub, config, async (subscription, time) => {
+      const client = await this.subscriberClient();
+      await client.seek({ subscription, time });
+    });
   }
 
   describe(): string {
@@ -129,6 +119,7 @@ export class PubSubDriver implements Driver {
         pullConcurrency: c.pullConcurrency,
         pullTimeoutMs: c.pullTimeoutMs,
         holdBackKeys: c.ordering && options.orderedByKey,
+        skipPublishedBefore: resources.startFilter(subscription),
         ackDeadlineSeconds: Math.max(10, Math.min(600, Math.ceil(options.leaseMs / 1000))),
         deadLetter: this.deadLetterPublisher(deadLetterTopic),
         heal: c.autoCreate
@@ -222,5 +213,5 @@ export class PubSubDriver implements Driver {
 export const pubsubDriverFactory: DriverFactory = {
   scheme: 'pubsub',
   packageName: '@eventport/pubsub',
-  create: (url, options, context) => new PubSubDriver(parsePubSubConfig(url, options), context?.logger),
+  create: (url, options) => new PubSubDriver(parsePubSubConfig(url, options)),
 };

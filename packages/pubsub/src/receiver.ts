@@ -41,6 +41,11 @@ export interface ReceiverSettings {
   readonly heal?: () => Promise<void>;
   /** Publishes to the dead-letter topic (events that exhausted their attempts, undecodable messages). */
   readonly deadLetter: DeadLetterPublish;
+  /**
+   * Messages published before this time are acknowledged without being delivered: the start
+   * position of a subscription an emulator could not seek (see Resources.startFilter).
+   */
+  readonly skipPublishedBefore?: Date;
 }
 
 /** Publishes one message to the dead-letter topic. */
@@ -202,6 +207,12 @@ export class PubSubReceiver implements DriverReceiver {
       }
       const data =
         m.data == null ? undefined : typeof m.data === 'string' ? Buffer.from(m.data, 'base64') : m.data;
+      const publishTime = timeOf(m.publishTime);
+      const skipBefore = this.settings.skipPublishedBefore;
+      if (skipBefore !== undefined && publishTime !== undefined && publishTime < skipBefore) {
+        void this.settle.ack(r.ackId).catch(() => undefined);
+        continue;
+      }
       const attributes = (m.attributes ?? {}) as Record<string, string>;
       const decoded = decodeMessage(
         {
@@ -209,7 +220,7 @@ export class PubSubReceiver implements DriverReceiver {
           data,
           attributes,
           orderingKey: m.orderingKey ?? undefined,
-          publishTime: timeOf(m.publishTime),
+          publishTime,
         },
         this.settings.source,
       );

@@ -1,10 +1,5 @@
 import type { PubSub, Topic } from '@google-cloud/pubsub';
-import {
-  TopicNotFoundError,
-  UnsupportedGuaranteeError,
-  type Logger,
-  type StartPosition,
-} from '@eventport/core/driver';
+import { TopicNotFoundError, type StartPosition } from '@eventport/core/driver';
 import { checkResourceId, subscriptionNameOf, type PubSubConfig } from './config.js';
 import { grpcCode, mapPubSubError, Status } from './errors.js';
 import { seekTimeFor, toTimestamp, type Timestamp } from './start-position.js';
@@ -34,12 +29,12 @@ export interface SubscriptionSpec {
 export class Resources {
   private readonly topics = new Map<string, Promise<void>>();
   private readonly subscriptions = new Map<string, Promise<string>>();
+  private readonly skipBefore = new Map<string, Date>();
 
   constructor(
     private readonly pubsub: PubSub,
     private readonly config: PubSubConfig,
     private readonly seek: SeekToTime,
-    private readonly logger: Logger,
   ) {}
 
   /** The full resource name of a topic. */
@@ -142,33 +137,29 @@ export class Resources {
   private async moveTo(name: string, from: StartPosition, time: Date): Promise<void> {
     try {
       await this.seek(this.subscriptionPath(name), toTimestamp(time));
-      return;
     } catch (err) {
-      const noSeek = this.config.emulatorHost !== undefined && grpcCode(err) === Status.UNIMPLEMENTED;
-      // Google's emulator implements no Seek on ordered subscriptions, and hands a new subscription
-      // of a topic with retention the topic's retained backlog: that is `earliest`, and more than
-      // `latest` asks for (said once per subscription).
-      if (noSeek && from === 'earliest') return;
-      if (noSeek && from === 'latest') {
-        this.logger.warn(
-          `subscription ${name} starts with the topic's retained messages: the emulator implements no Seek on ordered subscriptions (the service starts it at its creation)`,
-        );
+      if (this.config.emulatorHost !== undefined && grpcCode(err) === Status.UNIMPLEMENTED) {
+        // Google's emulator implements no Seek on ordered subscriptions, and hands a new
+        // subscription of a topic with retention the topic's retained backlog: that is `earliest`;
+        // for a time (and `latest`) its receivers acknowledge, undelivered, what was published
+        // before it — what the seek would have marked acknowledged.
+        if (from !== 'earliest') this.skipBefore.set(name, time);
         return;
       }
       await this.pubsub
         .subscription(name)
         .delete()
         .catch(() => undefined);
-      if (noSeek) {
-        throw new UnsupportedGuaranteeError('pubsub', [
-          {
-            guarantee: 'replay',
-            why: `the emulator implements no Seek on subscriptions with message ordering, so ${name} cannot start at a time; use ordering 'none' there`,
-          },
-        ]);
-      }
       throw mapPubSubError(err, `seek subscription ${name} to ${time.toISOString()}`, name);
     }
+  }
+
+  /**
+   * Against an emulator that could not seek a subscription this connection created: the start time
+   * before which its receivers acknowledge messages without delivering them.
+   */
+  startFilter(subscription: string): Date | undefined {
+    return this.skipBefore.get(subscription);
   }
 
   /** The messageRetentionDuration of created topics and subscriptions; undefined when retention is off. */

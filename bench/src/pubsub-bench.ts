@@ -121,7 +121,7 @@ async function raw(pubsub: PubSub): Promise<Figures> {
 }
 
 async function eventport(): Promise<Figures> {
-  const broker = await connect(`pubsub://${PROJECT}?emulatorHost=${HOST}&ordering=false`, {
+  const broker = await connect(`pubsub://${PROJECT}?emulatorHost=${HOST}&ordering=false&retentionSeconds=0`, {
     logger: silentLogger,
     tracing: false,
   });

@@ -1,5 +1,5 @@
-import { CapabilityReport } from '@eventport/core/driver';
-import type { PubSubConfig } from './config.js';
+import { CapabilityReport, type Capability } from '@eventport/core/driver';
+import { MAX_RETENTION_S, type PubSubConfig } from './config.js';
 
 /** Pub/Sub: a message (data + attributes + ordering key) and a publish request are at most 10 MB. */
 export const PUBSUB_MAX_MESSAGE_BYTES = 10_000_000;
@@ -12,15 +12,25 @@ export const MAX_ACK_DEADLINE_S = 600;
 /** Messages per publish request and per Pull answer. */
 export const MAX_BATCH_MESSAGES = 1000;
 
-export type PubSubVariant = Pick<PubSubConfig, 'ordering' | 'exactlyOnce'>;
+/** A configuration's variant; without `retentionSeconds`, the default retention. */
+export type PubSubVariant = Pick<PubSubConfig, 'ordering' | 'exactlyOnce'> &
+  Partial<Pick<PubSubConfig, 'retentionSeconds'>>;
 
-/** The variant name: "ordered", "unordered", "ordered+exactly-once", "unordered+exactly-once". */
+/**
+ * The variant name: "ordered", "unordered", "ordered+exactly-once", "unordered+exactly-once", with
+ * "+no-retention" when retention is off.
+ */
 export function variantOf(c: PubSubVariant): string {
-  return `${c.ordering ? 'ordered' : 'unordered'}${c.exactlyOnce ? '+exactly-once' : ''}`;
+  const retention = c.retentionSeconds === 0 ? '+no-retention' : '';
+  return `${c.ordering ? 'ordered' : 'unordered'}${c.exactlyOnce ? '+exactly-once' : ''}${retention}`;
 }
 
-/** What Pub/Sub honours for this configuration (ordering keys on/off, exactly-once delivery on/off). */
+/**
+ * What Pub/Sub honours for this configuration (ordering keys on/off, exactly-once delivery on/off,
+ * message retention on/off).
+ */
 export function pubsubCapabilities(c: PubSubVariant): CapabilityReport {
+  const retentionSeconds = c.retentionSeconds ?? MAX_RETENTION_S;
   return new CapabilityReport('pubsub', variantOf(c), {
     'publish.at-most-once': {
       level: 'native',
@@ -98,15 +108,7 @@ export function pubsubCapabilities(c: PubSubVariant): CapabilityReport {
           detail:
             'the subscription gets a dead-letter policy to <topic>.dlq (maxDeliveryAttempts = retry attempts, 5 to 100; it also makes Pub/Sub count delivery attempts); a message whose handler exhausted its attempts is published there at once with the reason, then acknowledged',
         },
-    replay: {
-      level: 'unsupported',
-      detail:
-        'not offered yet: seek needs topic retention and acked-message retention, not verified on the emulator',
-    },
-    retention: {
-      level: 'unsupported',
-      detail: 'subscriptions drop acknowledged messages (retainAckedMessages is not used)',
-    },
+    ...retentionCapabilities(retentionSeconds),
     'delayed-delivery': {
       level: 'unsupported',
       detail: 'Pub/Sub has no per-message delivery time',
@@ -134,4 +136,34 @@ export function pubsubCapabilities(c: PubSubVariant): CapabilityReport {
       detail: 'push subscriptions need an HTTPS endpoint; not offered yet',
     },
   });
+}
+
+/** Replay and retention: topic message retention plus retainAckedMessages, reached with Seek. */
+function retentionCapabilities(seconds: number): Record<'replay' | 'retention', Capability> {
+  if (seconds === 0) {
+    return {
+      replay: {
+        level: 'unsupported',
+        detail:
+          'retention is off in this configuration (retentionSeconds=0): a subscription only has what was published after its creation',
+      },
+      retention: {
+        level: 'unsupported',
+        detail:
+          'retention is off in this configuration (retentionSeconds=0): acknowledged messages are dropped',
+      },
+    };
+  }
+  return {
+    replay: {
+      level: 'native',
+      detail:
+        "a subscription created for a new group is moved with Seek: earliest → before the oldest retained message (topic message retention reaches messages published before the subscription existed), a time → that time (the service's publish times); latest starts at creation; no offsets. A group whose subscription exists keeps its position",
+    },
+    retention: {
+      level: 'native',
+      detail: `topics EventPort creates keep messages for retentionSeconds (${seconds} s; topic message retention) and its subscriptions keep acknowledged ones as long (retainAckedMessages); existing topics keep their own setting`,
+      limit: seconds * 1000,
+    },
+  };
 }

@@ -27,6 +27,13 @@ export interface PubSubOptions {
   pullConcurrency?: number | string;
   /** Longest wait of one Pull request in ms (default 10000). */
   pullTimeoutMs?: number | string;
+  /**
+   * Seconds that topics EventPort creates keep their messages (topic message retention) and that its
+   * subscriptions keep acknowledged ones (retainAckedMessages): what replay can reach. 600 to
+   * 604800 (default, 7 days); 0 turns retention off (then replay is unsupported). The service bills
+   * retained messages as storage.
+   */
+  retentionSeconds?: number | string;
   keyFilename?: string;
   credentials?: { client_email?: string; private_key?: string; [k: string]: unknown };
 }
@@ -44,6 +51,8 @@ export interface PubSubConfig {
   readonly publishTimeoutMs: number;
   readonly pullConcurrency: number;
   readonly pullTimeoutMs: number;
+  /** Topic message retention and acked-message retention in seconds; 0: off. */
+  readonly retentionSeconds: number;
   /** Returns the credentials options for the client; a closure, so that printing the config shows none. */
   readonly secret: () => { keyFilename?: string; credentials?: Record<string, unknown> };
 }
@@ -59,6 +68,7 @@ const KNOWN = [
   'publishTimeoutMs',
   'pullConcurrency',
   'pullTimeoutMs',
+  'retentionSeconds',
   'keyFilename',
   'credentials',
 ];
@@ -127,6 +137,7 @@ export function parsePubSubConfig(
     publishTimeoutMs: intOption(options.publishTimeoutMs, 60_000, 'publishTimeoutMs', 100, 600_000),
     pullConcurrency: intOption(options.pullConcurrency, 2, 'pullConcurrency', 1, 32),
     pullTimeoutMs: intOption(options.pullTimeoutMs, 10_000, 'pullTimeoutMs', 100, 600_000),
+    retentionSeconds: retentionOption(options.retentionSeconds),
     secret: () => secretValue,
   });
 }
@@ -149,6 +160,21 @@ export function checkResourceId(name: string, what: string): string {
     );
   }
   return name;
+}
+
+/** Pub/Sub takes message retention of 10 minutes to 7 days (acked-message retention's maximum). */
+export const MIN_RETENTION_S = 600;
+export const MAX_RETENTION_S = 604_800;
+
+function retentionOption(v: unknown): number {
+  const seconds = intOption(v, MAX_RETENTION_S, 'retentionSeconds', 0, MAX_RETENTION_S);
+  if (seconds !== 0 && seconds < MIN_RETENTION_S) {
+    throw new ConfigError(
+      'retentionSeconds',
+      `must be 0 (off) or ${MIN_RETENTION_S} to ${MAX_RETENTION_S} seconds, got ${seconds}`,
+    );
+  }
+  return seconds;
 }
 
 function str(v: unknown, name: string): string | undefined {

@@ -15,6 +15,7 @@ import { mapPubSubError } from './errors.js';
 import { PubSubReceiver, type DeadLetterPublish } from './receiver.js';
 import { Resources } from './resources.js';
 import { publishOptions, PubSubSender } from './sender.js';
+import { checkStartPosition } from './start-position.js';
 import { encodeMessage, plainSource } from './wire.js';
 
 /** Pub/Sub's dead-letter policy takes 5-100 delivery attempts. */
@@ -54,7 +55,10 @@ export class PubSubDriver implements Driver {
       ...(config.emulatorHost !== undefined ? { emulatorMode: true, universeDomain: 'googleapis.com' } : {}),
       ...config.secret(),
     });
-    this.#resources = new Resources(this.#pubsub, config);
+    this.#resources = new Resources(this.#pubsub, config, async (subscription, time) => {
+      const client = await this.subscriberClient();
+      await client.seek({ subscription, time });
+    });
   }
 
   describe(): string {
@@ -82,6 +86,7 @@ export class PubSubDriver implements Driver {
 
   async openReceiver(topic: string, options: ReceiverOptions): Promise<DriverReceiver> {
     this.assertOpen();
+    checkStartPosition(options.from);
     const c = this.config;
     const deadLetterTopic = options.deadLetter?.topic ?? `${topic}.dlq`;
     const spec = {
@@ -90,6 +95,7 @@ export class PubSubDriver implements Driver {
       ackDeadlineSeconds: Math.max(10, Math.min(600, Math.ceil(options.leaseMs / 1000))),
       ordered: c.ordering && options.orderedByKey,
       exactlyOnce: c.exactlyOnce && options.delivery === 'exactly-once',
+      from: options.from,
       // Always a dead-letter policy: Pub/Sub sets deliveryAttempt only with one, and competing
       // consumers need the server's count. Without EventPort dead-lettering it allows 100 attempts
       // (the most Pub/Sub takes), beyond any retry budget: only crash loops ever reach it.
@@ -113,13 +119,16 @@ export class PubSubDriver implements Driver {
         pullConcurrency: c.pullConcurrency,
         pullTimeoutMs: c.pullTimeoutMs,
         holdBackKeys: c.ordering && options.orderedByKey,
+        skipPublishedBefore: resources.startFilter(subscription),
         ackDeadlineSeconds: Math.max(10, Math.min(600, Math.ceil(options.leaseMs / 1000))),
         deadLetter: this.deadLetterPublisher(deadLetterTopic),
         heal: c.autoCreate
           ? async () => {
               resources.forget(topic, subscription);
               resources.forget(deadLetterTopic);
-              await resources.ensureSubscription(spec);
+              // Re-created for the running group: it starts at its new creation, not at `from` again
+              // (a replay of everything retained would repeat what the group had consumed).
+              await resources.ensureSubscription({ ...spec, from: 'latest' });
             }
           : undefined,
       }),

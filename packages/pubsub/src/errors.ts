@@ -98,3 +98,27 @@ export function mapPubSubError(err: unknown, what: string, resource?: string): E
       return new BrokerUnavailableError(message, options);
   }
 }
+
+/**
+ * Per ack id failures of an Acknowledge or ModifyAckDeadline request on an exactly-once delivery
+ * subscription: the service fails the request (INVALID_ARGUMENT, reason EXACTLY_ONCE_ACKID_FAILURE)
+ * and lists, in the error's ErrorInfo metadata, each ack id it refused with why —
+ * `PERMANENT_FAILURE_INVALID_ACK_ID` (its deadline passed, it was nacked, or it was already acked)
+ * or `TRANSIENT_FAILURE_…`. The ack ids not listed were settled. Undefined for any other error.
+ */
+export function ackIdFailures(err: unknown): ReadonlyMap<string, string> | undefined {
+  const e = err as { reason?: unknown; errorInfoMetadata?: unknown } | null;
+  if (e?.reason !== 'EXACTLY_ONCE_ACKID_FAILURE') return undefined;
+  const metadata = e.errorInfoMetadata;
+  if (metadata === null || typeof metadata !== 'object') return undefined;
+  const failures = new Map<string, string>();
+  for (const [ackId, why] of Object.entries(metadata as Record<string, unknown>)) {
+    failures.set(ackId, String(why));
+  }
+  return failures;
+}
+
+/** Whether a per ack id failure may go away on another try (`TRANSIENT_…`). */
+export function isTransientAckFailure(why: string): boolean {
+  return why.startsWith('TRANSIENT_');
+}

@@ -10,7 +10,7 @@ import {
 } from '@eventport/core/driver';
 import { MAX_ACK_DEADLINE_S, MAX_BATCH_MESSAGES } from './capabilities.js';
 import { mapPubSubError } from './errors.js';
-import { SettleQueue } from './settle-queue.js';
+import { outcome, Settlements } from './settlement.js';
 import { decodeMessage, UNDECODABLE_ATTRIBUTE, type OutgoingMessage } from './wire.js';
 
 /** The driver's handle of a received message. */
@@ -41,6 +41,11 @@ export interface ReceiverSettings {
   readonly heal?: () => Promise<void>;
   /** Publishes to the dead-letter topic (events that exhausted their attempts, undecodable messages). */
   readonly deadLetter: DeadLetterPublish;
+  /**
+   * Messages published before this time are acknowledged without being delivered: the start
+   * position of a subscription an emulator could not seek (see Resources.startFilter).
+   */
+  readonly skipPublishedBefore?: Date;
 }
 
 /** Publishes one message to the dead-letter topic. */
@@ -71,8 +76,7 @@ function clampSeconds(ms: number, min: number): number {
  */
 export class PubSubReceiver implements DriverReceiver {
   readonly settlement = 'per-message' as const;
-  private readonly acks: SettleQueue<0>;
-  private readonly deadlines: SettleQueue<number>;
+  private readonly settle: Settlements;
   private readonly abort = new AbortController();
   private readonly out = new Map<string, PubSubHandle>();
   private readonly seen = new Map<string, number>();
@@ -96,28 +100,7 @@ export class PubSubReceiver implements DriverReceiver {
     private readonly settings: ReceiverSettings,
   ) {
     this.nack = settings.holdBackKeys ? undefined : (m, delayMs) => this.nackNow(m, delayMs);
-    const subscription = settings.subscriptionPath;
-    this.acks = new SettleQueue(async (_k, ackIds) => {
-      await client
-        .acknowledge({ subscription, ackIds }, { retry: null, timeout: 30_000 })
-        .catch((err: unknown) =>
-          Promise.reject(
-            mapPubSubError(err, `acknowledge on ${settings.subscription}`, settings.subscription),
-          ),
-        );
-    });
-    this.deadlines = new SettleQueue(async (seconds, ackIds) => {
-      await client
-        .modifyAckDeadline(
-          { subscription, ackIds, ackDeadlineSeconds: seconds },
-          { retry: null, timeout: 30_000 },
-        )
-        .catch((err: unknown) =>
-          Promise.reject(
-            mapPubSubError(err, `modify ack deadline on ${settings.subscription}`, settings.subscription),
-          ),
-        );
-    });
+    this.settle = new Settlements(client, settings.subscriptionPath, settings.subscription);
   }
 
   async receive(max: number, signal: AbortSignal): Promise<ReceivedMessage[]> {
@@ -219,11 +202,17 @@ export class PubSubReceiver implements DriverReceiver {
       const m = r.message;
       if (r.ackId == null || m == null || m.messageId == null) continue;
       if (this.closing !== undefined) {
-        void this.deadlines.add(0, r.ackId).catch(() => undefined);
+        void this.settle.modify(0, r.ackId).catch(() => undefined);
         continue;
       }
       const data =
         m.data == null ? undefined : typeof m.data === 'string' ? Buffer.from(m.data, 'base64') : m.data;
+      const publishTime = timeOf(m.publishTime);
+      const skipBefore = this.settings.skipPublishedBefore;
+      if (skipBefore !== undefined && publishTime !== undefined && publishTime < skipBefore) {
+        void this.settle.ack(r.ackId).catch(() => undefined);
+        continue;
+      }
       const attributes = (m.attributes ?? {}) as Record<string, string>;
       const decoded = decodeMessage(
         {
@@ -231,7 +220,7 @@ export class PubSubReceiver implements DriverReceiver {
           data,
           attributes,
           orderingKey: m.orderingKey ?? undefined,
-          publishTime: timeOf(m.publishTime),
+          publishTime,
         },
         this.settings.source,
       );
@@ -274,7 +263,7 @@ export class PubSubReceiver implements DriverReceiver {
       if (waiting !== undefined) {
         this.held.delete(h.key);
         this.heldCount -= waiting.length;
-        for (const w of waiting) void this.deadlines.add(0, handleOf(w).ackId).catch(() => undefined);
+        for (const w of waiting) void this.settle.modify(0, handleOf(w).ackId).catch(() => undefined);
       }
     } else {
       this.buffer.push(waiting.shift()!);
@@ -296,7 +285,7 @@ export class PubSubReceiver implements DriverReceiver {
           this.heartbeat = undefined;
           return;
         }
-        for (const id of ids) void this.deadlines.add(seconds, id).catch(() => undefined);
+        for (const id of ids) void this.settle.modify(seconds, id).catch(() => undefined);
       },
       Math.floor((seconds * 1000) / 3),
     );
@@ -316,9 +305,9 @@ export class PubSubReceiver implements DriverReceiver {
         attributes: { ...attributes, [UNDECODABLE_ATTRIBUTE]: reason.slice(0, 1000) },
       })
       .then(
-        () => this.acks.add(0, h.ackId),
+        () => this.settle.ack(h.ackId),
         // Could not move it now: it comes back after a while (never a tight redelivery loop).
-        () => this.deadlines.add(60, h.ackId),
+        () => this.settle.modify(60, h.ackId),
       )
       .catch(() => undefined);
     this.running.add(op);
@@ -333,14 +322,16 @@ export class PubSubReceiver implements DriverReceiver {
 
   ack(messages: readonly ReceivedMessage[]): Promise<void> {
     const ops: Promise<void>[] = [];
+    const acked: ReceivedMessage[] = [];
     for (const m of messages) {
       const h = handleOf(m);
       if (!this.out.delete(h.ackId)) continue;
       this.seen.delete(h.messageId);
       this.releaseKey(h, false);
-      ops.push(this.acks.add(0, h.ackId));
+      ops.push(this.settle.ack(h.ackId));
+      acked.push(m);
     }
-    return all(ops);
+    return outcome(`acknowledge on ${this.settings.subscription}`, acked, ops);
   }
 
   /**
@@ -353,9 +344,9 @@ export class PubSubReceiver implements DriverReceiver {
   private nackNow(message: ReceivedMessage, delayMs: number): Promise<void> {
     const h = handleOf(message);
     if (!this.out.delete(h.ackId)) return Promise.resolve();
-    const op = this.deadlines.add(clampSeconds(delayMs, 0), h.ackId);
+    const op = this.settle.modify(clampSeconds(delayMs, 0), h.ackId);
     this.releaseKey(h, true);
-    return op;
+    return outcome(`nack on ${this.settings.subscription}`, [message], [op]);
   }
 
   async deadLetter(message: ReceivedMessage, reason: string): Promise<void> {
@@ -367,13 +358,17 @@ export class PubSubReceiver implements DriverReceiver {
     if (!this.out.delete(h.ackId)) return;
     this.seen.delete(h.messageId);
     this.releaseKey(h, false);
-    await this.acks.add(0, h.ackId);
+    await outcome(`acknowledge on ${this.settings.subscription}`, [message], [this.settle.ack(h.ackId)]);
   }
 
   extendLease(message: ReceivedMessage, ms: number): Promise<void> {
     const h = handleOf(message);
     if (!this.out.has(h.ackId)) return Promise.resolve();
-    return this.deadlines.add(clampSeconds(ms, 10), h.ackId);
+    return outcome(
+      `extend lease on ${this.settings.subscription}`,
+      [message],
+      [this.settle.modify(clampSeconds(ms, 10), h.ackId)],
+    );
   }
 
   close(): Promise<void> {
@@ -396,8 +391,8 @@ export class PubSubReceiver implements DriverReceiver {
     this.held.clear();
     this.heldCount = 0;
     this.out.clear();
-    await Promise.allSettled(back.map((id) => this.deadlines.add(0, id)));
-    await Promise.allSettled([this.acks.drain(), this.deadlines.drain()]);
+    await Promise.allSettled(back.map((id) => this.settle.modify(0, id)));
+    await this.settle.drain();
   }
 }
 
@@ -423,12 +418,4 @@ function timeOf(
   if (t == null || t.seconds == null) return undefined;
   const s = typeof t.seconds === 'object' ? t.seconds.toNumber() : Number(t.seconds);
   return new Date(s * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
-}
-
-async function all(ops: Promise<void>[]): Promise<void> {
-  if (ops.length === 0) return;
-  if (ops.length === 1) return ops[0];
-  const results = await Promise.allSettled(ops);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
 }

@@ -1,7 +1,11 @@
 import type { PubSub, Topic } from '@google-cloud/pubsub';
-import { TopicNotFoundError } from '@eventport/core/driver';
+import { TopicNotFoundError, type StartPosition } from '@eventport/core/driver';
 import { checkResourceId, subscriptionNameOf, type PubSubConfig } from './config.js';
 import { grpcCode, mapPubSubError, Status } from './errors.js';
+import { seekTimeFor, toTimestamp, type Timestamp } from './start-position.js';
+
+/** The Seek RPC on a subscription (full resource name) to a time. */
+export type SeekToTime = (subscriptionPath: string, time: Timestamp) => Promise<void>;
 
 /** What a subscription is created with (properties Pub/Sub fixes at creation). */
 export interface SubscriptionSpec {
@@ -11,20 +15,26 @@ export interface SubscriptionSpec {
   readonly ordered: boolean;
   readonly exactlyOnce: boolean;
   readonly deadLetter?: { readonly topic: string; readonly maxDeliveryAttempts: number };
+  /** Where the subscription starts when this connection creates it (see seekTimeFor). */
+  readonly from: StartPosition;
 }
 
 /**
  * Topics and subscriptions, created on demand when auto-creation is on (each at most once per
  * connection); with it off, a missing one is a TopicNotFoundError naming it. Settings of an
- * existing subscription are left as they are.
+ * existing topic or subscription are left as they are. With retention on, created topics get
+ * message retention and created subscriptions keep acknowledged messages, and a subscription is
+ * moved to its start position (Seek) right after it was created, before anything pulls from it.
  */
 export class Resources {
   private readonly topics = new Map<string, Promise<void>>();
   private readonly subscriptions = new Map<string, Promise<string>>();
+  private readonly skipBefore = new Map<string, Date>();
 
   constructor(
     private readonly pubsub: PubSub,
     private readonly config: PubSubConfig,
+    private readonly seek: SeekToTime,
   ) {}
 
   /** The full resource name of a topic. */
@@ -51,8 +61,9 @@ export class Resources {
   private async doEnsureTopic(topic: string): Promise<void> {
     const handle = this.pubsub.topic(topic);
     if (this.config.autoCreate) {
+      const retention = this.retention();
       try {
-        await handle.create();
+        await this.pubsub.createTopic({ name: topic, ...(retention ?? {}) });
       } catch (err) {
         if (grpcCode(err) !== Status.ALREADY_EXISTS)
           throw mapPubSubError(err, `create topic ${topic}`, topic);
@@ -90,8 +101,13 @@ export class Resources {
     }
     await this.ensureTopic(spec.topic);
     if (spec.deadLetter !== undefined) await this.ensureTopic(spec.deadLetter.topic);
+    // Checked before anything is created; the time is taken before the create request.
+    const createdAfter = new Date();
+    const seekTo = seekTimeFor(spec.from, createdAfter, this.config.emulatorHost !== undefined);
+    const retention = this.retention();
     try {
       await this.pubsub.topic(spec.topic).createSubscription(name, {
+        ...(retention !== undefined ? { retainAckedMessages: true, ...retention } : {}),
         ackDeadlineSeconds: spec.ackDeadlineSeconds,
         enableMessageOrdering: spec.ordered,
         enableExactlyOnceDelivery: spec.exactlyOnce,
@@ -105,10 +121,51 @@ export class Resources {
           : {}),
       });
     } catch (err) {
-      if (grpcCode(err) !== Status.ALREADY_EXISTS)
-        throw mapPubSubError(err, `create subscription ${name}`, spec.topic);
+      // Created by someone else meanwhile: it starts where its creator put it.
+      if (grpcCode(err) === Status.ALREADY_EXISTS) return name;
+      throw mapPubSubError(err, `create subscription ${name}`, spec.topic);
     }
+    if (seekTo !== undefined) await this.moveTo(name, spec.from, seekTo);
     return name;
+  }
+
+  /**
+   * Seeks a subscription just created. Creation and seek are one step: when the seek fails the
+   * subscription is deleted again (best effort), so that a retry creates and seeks it anew instead
+   * of finding it at the wrong position.
+   */
+  private async moveTo(name: string, from: StartPosition, time: Date): Promise<void> {
+    try {
+      await this.seek(this.subscriptionPath(name), toTimestamp(time));
+    } catch (err) {
+      if (this.config.emulatorHost !== undefined && grpcCode(err) === Status.UNIMPLEMENTED) {
+        // Google's emulator implements no Seek on ordered subscriptions, and hands a new
+        // subscription of a topic with retention the topic's retained backlog: that is `earliest`;
+        // for a time (and `latest`) its receivers acknowledge, undelivered, what was published
+        // before it — what the seek would have marked acknowledged.
+        if (from !== 'earliest') this.skipBefore.set(name, time);
+        return;
+      }
+      await this.pubsub
+        .subscription(name)
+        .delete()
+        .catch(() => undefined);
+      throw mapPubSubError(err, `seek subscription ${name} to ${time.toISOString()}`, name);
+    }
+  }
+
+  /**
+   * Against an emulator that could not seek a subscription this connection created: the start time
+   * before which its receivers acknowledge messages without delivering them.
+   */
+  startFilter(subscription: string): Date | undefined {
+    return this.skipBefore.get(subscription);
+  }
+
+  /** The messageRetentionDuration of created topics and subscriptions; undefined when retention is off. */
+  private retention(): { messageRetentionDuration: { seconds: number } } | undefined {
+    const seconds = this.config.retentionSeconds;
+    return seconds > 0 ? { messageRetentionDuration: { seconds } } : undefined;
   }
 
   /** Forgets that a topic (and, when named, a subscription) exists, so the next ensure re-creates it. */

@@ -13,6 +13,9 @@ import { MAX_BATCH_MESSAGES, PUBSUB_MAX_MESSAGE_BYTES } from './capabilities.js'
 import { mapPubSubError } from './errors.js';
 import { encodeMessage } from './wire.js';
 
+/** The outcome of every published message (Pub/Sub's receipt carries nothing EventPort reports); shared, immutable. */
+const PUBLISHED: SendOutcome = Object.freeze({ ok: true, receipt: Object.freeze({}) });
+
 /** Settings of a sender's topic handle. */
 export interface SenderSettings {
   readonly ordering: boolean;
@@ -78,7 +81,7 @@ export class PubSubSender implements DriverSender {
           .publishMessage({ data: m.data, attributes: m.attributes, orderingKey: m.orderingKey })
           .then(
             () => {
-              outcomes[i] = { ok: true, receipt: {} };
+              outcomes[i] = PUBLISHED;
             },
             (err: unknown) => {
               if (m.orderingKey !== undefined) failedKeys.add(m.orderingKey);

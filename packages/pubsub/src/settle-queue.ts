@@ -1,7 +1,9 @@
 /**
  * Gathers settlement requests (acknowledge, modifyAckDeadline) made in one turn of the event loop
  * into requests of at most `max` ack ids, one per distinct group key (the deadline). Each caller's
- * promise settles with its request.
+ * promise settles with its request: a request that fails rejects every caller in it, unless it
+ * resolves with per ack id failures (exactly-once delivery), when only the callers of those ack
+ * ids reject, each with its own reason, and the others resolve.
  */
 export class SettleQueue<K> {
   private pending = new Map<K, { ids: string[]; waiters: { resolve(): void; reject(e: unknown): void }[] }>();
@@ -9,7 +11,7 @@ export class SettleQueue<K> {
   private readonly running = new Set<Promise<void>>();
 
   constructor(
-    private readonly flushOne: (key: K, ids: string[]) => Promise<void>,
+    private readonly flushOne: (key: K, ids: string[]) => Promise<ReadonlyMap<string, unknown> | undefined>,
     private readonly max = 1000,
   ) {}
 
@@ -44,7 +46,12 @@ export class SettleQueue<K> {
         const ids = group.ids.slice(i, i + this.max);
         const waiters = group.waiters.slice(i, i + this.max);
         const op = this.flushOne(key, ids).then(
-          () => waiters.forEach((w) => w.resolve()),
+          (failures) =>
+            waiters.forEach((w, j) => {
+              const failure = failures?.get(ids[j]!);
+              if (failure === undefined) w.resolve();
+              else w.reject(failure);
+            }),
           (err: unknown) => waiters.forEach((w) => w.reject(err)),
         );
         this.running.add(op);

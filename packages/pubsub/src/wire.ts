@@ -48,34 +48,46 @@ export interface IncomingMessage {
 /** Encodes an event for publishing. `ordering`: put the key in the ordering key. */
 export function encodeMessage(event: Event, ordering: boolean): OutgoingMessage {
   let wire = toBinary(event, CE_PREFIX);
-  if (!fitsAttributes(wire.headers)) wire = toStructured(event);
-  const attributes: Record<string, string> = { ...wire.headers };
+  // One pass checks Pub/Sub's attribute limits and sums the attribute bytes (hot path).
+  let attributeBytes = binaryAttributeBytes(wire.headers);
+  if (attributeBytes < 0) {
+    wire = toStructured(event);
+    attributeBytes = binaryAttributeBytes(wire.headers);
+  }
+  // toBinary and toStructured return a fresh headers object: it becomes the attributes as it is.
+  const attributes = wire.headers as Record<string, string>;
   let orderingKey: string | undefined;
+  let keyBytes = 0;
   if (event.key !== undefined && event.key !== '') {
+    keyBytes = Buffer.byteLength(event.key);
     if (ordering) orderingKey = event.key;
-    else attributes[KEY_ATTRIBUTE] = event.key;
+    else {
+      attributes[KEY_ATTRIBUTE] = event.key;
+      keyBytes += KEY_ATTRIBUTE.length;
+    }
   }
   const data =
     wire.body === undefined
       ? Buffer.alloc(0)
       : Buffer.from(wire.body.buffer, wire.body.byteOffset, wire.body.byteLength);
-  let size = data.byteLength + (orderingKey === undefined ? 0 : Buffer.byteLength(orderingKey));
-  for (const name in attributes) size += Buffer.byteLength(name) + Buffer.byteLength(attributes[name]!);
-  return { data, attributes, orderingKey, size };
+  return { data, attributes, orderingKey, size: data.byteLength + Math.max(0, attributeBytes) + keyBytes };
 }
 
-function fitsAttributes(headers: Readonly<Record<string, string>>): boolean {
+/**
+ * Bytes of the attributes' names and values, or -1 when they break Pub/Sub's limits (100
+ * attributes, one kept for the key; 256-byte names, 1024-byte values).
+ */
+function binaryAttributeBytes(headers: Readonly<Record<string, string>>): number {
   let n = 0;
+  let bytes = 0;
   for (const name in headers) {
     n++;
-    if (
-      Buffer.byteLength(name) > MAX_ATTRIBUTE_KEY_BYTES ||
-      Buffer.byteLength(headers[name]!) > MAX_ATTRIBUTE_VALUE_BYTES
-    ) {
-      return false;
-    }
+    const nameBytes = Buffer.byteLength(name);
+    const valueBytes = Buffer.byteLength(headers[name]!);
+    if (nameBytes > MAX_ATTRIBUTE_KEY_BYTES || valueBytes > MAX_ATTRIBUTE_VALUE_BYTES) return -1;
+    bytes += nameBytes + valueBytes;
   }
-  return n <= MAX_ATTRIBUTES - 1; // one left for the key attribute
+  return n <= MAX_ATTRIBUTES - 1 ? bytes : -1;
 }
 
 /** A decoded message: an event, or why the message cannot become one without losing anything. */

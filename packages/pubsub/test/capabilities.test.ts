@@ -37,6 +37,23 @@ describe('pubsub capabilities', () => {
     expect(ordered.get('redelivery-delay').level).toBe('emulated');
   });
 
+  test('replay and retention: native with retention, saying how; unsupported with retention off', () => {
+    const on = pubsubCapabilities({ ordering: true, exactlyOnce: true, retentionSeconds: 604_800 });
+    expect(on.get('replay').level).toBe('native');
+    expect(on.get('replay').detail).toMatch(/seek/i);
+    expect(on.get('replay').detail).toMatch(/no offsets/);
+    expect(on.get('retention').level).toBe('native');
+    expect(on.get('retention').detail).toMatch(/retainAckedMessages/);
+    expect(on.get('retention').limit).toBe(604_800_000);
+    const off = pubsubCapabilities({ ordering: true, exactlyOnce: true, retentionSeconds: 0 });
+    expect(off.get('replay').level).toBe('unsupported');
+    expect(off.get('retention').level).toBe('unsupported');
+    expect(off.get('replay').detail).toMatch(/retentionSeconds/);
+    expect(off.variant).toBe('ordered+exactly-once+no-retention');
+    // without a retention setting: the default (7 days)
+    expect(pubsubCapabilities({ ordering: false, exactlyOnce: false }).get('replay').level).toBe('native');
+  });
+
   test('limits: redelivery delay 600 s, event size under 10 MB', () => {
     const r = pubsubCapabilities({ ordering: false, exactlyOnce: false });
     expect(r.get('redelivery-delay').limit).toBe(600_000);

@@ -22,7 +22,16 @@ describe('pubsub:// configuration', () => {
       exactlyOnce: true,
       subscriptionName: '{topic}.{group}',
       publishTimeoutMs: 60_000,
+      retentionSeconds: 604_800,
     });
+  });
+
+  test('retentionSeconds: 0 (off) or 600 to 604800', () => {
+    expect(parse('pubsub://p1?retentionSeconds=0').retentionSeconds).toBe(0);
+    expect(parse('pubsub://p1?retentionSeconds=600').retentionSeconds).toBe(600);
+    expect(() => parse('pubsub://p1?retentionSeconds=599')).toThrow(/retentionSeconds/);
+    expect(() => parse('pubsub://p1?retentionSeconds=604801')).toThrow(/retentionSeconds/);
+    expect(() => parse('pubsub://p1', { retentionSeconds: 1.5 })).toThrow(ConfigError);
   });
 
   test('the project and emulator fall back to the environment', () => {

@@ -22,12 +22,25 @@ const CORE = ['id', 'source', 'type', 'specversion', 'time', 'subject', 'datasch
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Header names of the core attributes per prefix, made once (a name concatenated per event costs a string-table lookup as a key). */
+const prefixedCore = new Map<string, readonly string[]>();
+
+function coreHeaderNames(prefix: string): readonly string[] {
+  let names = prefixedCore.get(prefix);
+  if (names === undefined) {
+    names = CORE.map((attr) => Object.keys({ [prefix + attr]: 0 })[0]!);
+    prefixedCore.set(prefix, names);
+  }
+  return names;
+}
+
 /** Encodes an event in binary mode. The event key is not a CloudEvents attribute: map it yourself. */
 export function toBinary(event: Event, prefix: string, contentTypeHeader = 'content-type'): WireMessage {
   const headers: Record<string, string> = {};
-  for (const attr of CORE) {
-    const v = event[attr];
-    if (v !== undefined) headers[prefix + attr] = v;
+  const names = coreHeaderNames(prefix);
+  for (let i = 0; i < CORE.length; i++) {
+    const v = event[CORE[i]!];
+    if (v !== undefined) headers[names[i]!] = v;
   }
   for (const name in event.extensions) headers[prefix + name] = String(event.extensions[name]);
   const { bytes, contentType } = encodeData(event);

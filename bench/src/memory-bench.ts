@@ -47,14 +47,21 @@ export interface MemoryBenchResult {
 }
 
 /** Runs one contender in a child process (fresh heap: its own peak RSS and GC time). */
-function inChild(contender: Contender, concurrency: number, events: number, retention: string): ContenderResult {
+function inChild(
+  contender: Contender,
+  concurrency: number,
+  events: number,
+  retention: string,
+): ContenderResult {
   const out = spawnSync(
     process.execPath,
     ['--expose-gc', SELF, '--child', contender, String(concurrency), String(events), retention],
     { encoding: 'utf8', timeout: 300_000 },
   );
   if (out.status !== 0) {
-    throw new Error(`memory bench ${contender} c=${concurrency}: exit ${out.status}: ${out.stderr || String(out.error)}`);
+    throw new Error(
+      `memory bench ${contender} c=${concurrency}: exit ${out.status}: ${out.stderr || String(out.error)}`,
+    );
   }
   return JSON.parse(out.stdout.trim().split('\n').pop()!) as ContenderResult;
 }
@@ -104,8 +111,8 @@ export function memoryTable(r: MemoryBenchResult): string {
     `memory:// end to end, ${fmt(r.options.events)} events of 1 KB, retentionMs=${r.options.retention}, ` +
       `${r.options.rounds} paired rounds, node ${r.node}, load average ${r.loadAverage.map((x) => x.toFixed(1)).join(' → ')}`,
     '',
-    '| contender | concurrency | events/s (median) | p50 ms | p99 ms | peak RSS MiB | GC ms (count) | EventPort / bare (per round) | median |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+    '| contender | concurrency | events/s (median) | p50 ms | p99 ms | peak RSS MiB | heap kept MiB | GC ms (count) | EventPort / bare (per round) | median |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
   ];
   for (const p of r.pairs) {
     for (const [name, xs] of [
@@ -115,8 +122,17 @@ export function memoryTable(r: MemoryBenchResult): string {
       const ratios = name === 'bare async loop' ? '' : p.ratios.map((x) => x.toFixed(2)).join(' ');
       const medianRatio = name === 'bare async loop' ? '' : `${p.medianRatio.toFixed(2)}x`;
       lines.push(
-        `| ${name} | ${p.concurrency} | ${fmt(med(xs, (x) => x.eventsPerSec))} | ${fmt(med(xs, (x) => x.p50Ms), 2)} | ` +
-          `${fmt(med(xs, (x) => x.p99Ms), 2)} | ${fmt(med(xs, (x) => x.peakRssMiB))} | ` +
+        `| ${name} | ${p.concurrency} | ${fmt(med(xs, (x) => x.eventsPerSec))} | ${fmt(
+          med(xs, (x) => x.p50Ms),
+          2,
+        )} | ` +
+          `${fmt(
+            med(xs, (x) => x.p99Ms),
+            2,
+          )} | ${fmt(med(xs, (x) => x.peakRssMiB))} | ${fmt(
+            med(xs, (x) => x.retainedHeapMiB),
+            1,
+          )} | ` +
           `${fmt(med(xs, (x) => x.gcMs))} (${fmt(med(xs, (x) => x.gcCount))}) | ${ratios} | ${medianRatio} |`,
       );
     }

@@ -21,6 +21,8 @@ export interface ContenderResult {
   p99Ms: number;
   /** Peak resident set of the process (its whole life), MiB. */
   peakRssMiB: number;
+  /** Heap still in use after the run and a full GC, before the broker closes, MiB (what it retains). */
+  retainedHeapMiB: number;
   /** Garbage collections during the run: count and total pause, ms. */
   gcCount: number;
   gcMs: number;
@@ -43,6 +45,13 @@ function work(event: Event): void {
 interface Timed {
   eventsPerSec: number;
   latency: Float64Array;
+  retainedHeapMiB: number;
+}
+
+/** Heap in use after a full collection, MiB. */
+function retainedHeap(): number {
+  gc();
+  return process.memoryUsage().heapUsed / (1024 * 1024);
 }
 
 async function eventport(concurrency: number, events: number, retention: string): Promise<Timed> {
@@ -58,7 +67,12 @@ async function eventport(concurrency: number, events: number, retention: string)
   const done = new Promise<void>((r) => (resolveDone = r));
   let resumeProducer: (() => void) | undefined;
   const sub = await broker
-    .consumer('bench', { group: 'g', concurrency, ordering: 'none', maxInFlight: Math.max(256, concurrency * 4) })
+    .consumer('bench', {
+      group: 'g',
+      concurrency,
+      ordering: 'none',
+      maxInFlight: Math.max(256, concurrency * 4),
+    })
     .subscribe((event) => {
       work(event);
       const at = sentAt.get(event);
@@ -95,9 +109,10 @@ async function eventport(concurrency: number, events: number, retention: string)
   await done;
   const elapsed = performance.now() - start;
   clearTimeout(timeout);
+  const retainedHeapMiB = retainedHeap();
   await sub.close();
   await broker.close();
-  return { eventsPerSec: (events / elapsed) * 1000, latency: Float64Array.from(latency) };
+  return { eventsPerSec: (events / elapsed) * 1000, latency: Float64Array.from(latency), retainedHeapMiB };
 }
 
 /** The floor: events created the same way, pushed through `concurrency` async workers over an array. */
@@ -121,7 +136,8 @@ async function bareLoop(concurrency: number, events: number): Promise<Timed> {
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
   }
-  return { eventsPerSec: (events / (performance.now() - start)) * 1000, latency };
+  const eventsPerSec = (events / (performance.now() - start)) * 1000;
+  return { eventsPerSec, latency, retainedHeapMiB: retainedHeap() };
 }
 
 async function handlerLike(e: Event): Promise<void> {
@@ -146,7 +162,9 @@ export async function runContender(
   });
   observer.observe({ entryTypes: ['gc'] });
   const timed =
-    contender === 'bare' ? await bareLoop(concurrency, events) : await eventport(concurrency, events, retention);
+    contender === 'bare'
+      ? await bareLoop(concurrency, events)
+      : await eventport(concurrency, events, retention);
   await new Promise((r) => setImmediate(r)); // deliver the last gc entries
   observer.disconnect();
   const sorted = sortedCopy(timed.latency);
@@ -159,6 +177,7 @@ export async function runContender(
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    retainedHeapMiB: timed.retainedHeapMiB,
     gcCount,
     gcMs,
   };

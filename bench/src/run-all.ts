@@ -36,7 +36,7 @@ export const CONTENDERS: readonly ContenderName[] = [
 
 export type ContenderOutcome =
   | { status: 'ran'; seconds: number; memory: MemoryBenchResult }
-  | { status: 'ran'; seconds: number; args: string[]; tables: Table[] }
+  | { status: 'ran'; seconds: number; args: string[]; tables: Table[]; lines: string[] }
   | { status: 'skipped'; reason: string }
   | { status: 'failed'; seconds: number; reason: string };
 
@@ -128,7 +128,12 @@ async function runBroker(name: ContenderName, quick: boolean): Promise<Contender
     return { status: 'failed', seconds, reason };
   }
   process.stdout.write(out.stdout);
-  return { status: 'ran', seconds, args, tables: parseMarkdownTables(out.stdout) };
+  // what is not a table (e.g. the Pub/Sub benchmark's "figure: raw median …, paired ratio …" lines)
+  const lines = out.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('|'));
+  return { status: 'ran', seconds, args, tables: parseMarkdownTables(out.stdout), lines };
 }
 
 function runMemory(quick: boolean): ContenderOutcome {

@@ -35,11 +35,11 @@ export {
   type WireMessage,
 } from '../codec/cloudevents.js';
 export { encodeData, decodeData, eventSize, isJson } from '../codec/data.js';
-export { BinaryDecoder, binaryDecoder, type HeaderValue } from '../codec/binary-decoder.js';
-export { eventFromWire, type WireAttributes } from '../event/wire-event.js';
 export { undecodable, UNDECODABLE_TYPE, type Decoded, type RawMessage } from '../codec/undecodable.js';
 export { createEvent } from '../event/create-event.js';
 export * from '../errors/errors.js';
+export { BinaryDecoder, binaryDecoder, type HeaderValue } from '../codec/binary-decoder.js';
+export { eventFromWire, type WireAttributes } from '../event/wire-event.js';
 export { redactSecrets, redactObject } from '../errors/redact.js';
 export {
   withDeadLetterInfo,

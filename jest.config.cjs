@@ -50,7 +50,11 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/examples/test/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/packages/*/test/**/*.test.ts',
+        '<rootDir>/examples/test/**/*.test.ts',
+        '<rootDir>/bench/test/**/*.test.ts',
+      ],
     },
     {
       // Real brokers on loopback. Global setup starts only the brokers the selected

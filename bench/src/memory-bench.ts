@@ -1,170 +1,173 @@
 /**
  * End to end through memory:// (send → handler → ack), 1 KB events, at
  * concurrency 1 and 64, against a bare async loop over an array doing the same
- * handler work (the floor of what JavaScript can do). Same process, same run.
+ * handler work (the floor of what JavaScript can do). See memory-contenders.ts.
  *
- * Usage: npm run bench  (or: node --expose-gc bench/dist/memory-bench.js [events])
- * Prints a Markdown table; figures go to bench/RESULTS.md.
+ * Paired rounds: each round runs the bare loop and EventPort back to back (order
+ * alternating by round), each in a fresh child process, so that peak RSS and GC
+ * time are the contender's own; the ratio is per round, reported as the median.
+ *
+ * Usage: node bench/dist/memory-bench.js [events] [rounds] [--retention=0|MS|forever]
+ *        [--concurrency=1,64] [--json=FILE]
+ * (retention 0 = off, the default here). Prints a Markdown table; --json writes the result too.
  */
-import { connect, createEvent, type Event } from '@eventport/core';
-import '@eventport/memory';
-import { fmt, gc, percentile, RssSampler, sortedCopy } from './stats.js';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { fmt, median } from './stats.js';
+import { runContender, type Contender, type ContenderResult } from './memory-contenders.js';
 
-const EVENTS = Number(process.argv[2] ?? 500_000);
-const PAYLOAD = new Uint8Array(1024).fill(7);
-const SEND_BATCH = 1_000;
-/** At most this many events sent and not yet handled (keeps latency about the pipeline, not a backlog). */
-const WINDOW = 8_192;
-/** One event in this many is timed end to end. */
-const SAMPLE_EVERY = 16;
+const SELF = fileURLToPath(import.meta.url);
 
-interface Result {
-  name: string;
+export interface MemoryBenchOptions {
+  events: number;
+  rounds: number;
+  /** The broker's `retentionMs`: '0' (off), a number of ms, or 'forever' (the broker's default). */
+  retention: string;
+  concurrencies: readonly number[];
+}
+
+export interface MemoryPair {
   concurrency: number;
-  eventsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  peakRssMiB: number;
+  bare: ContenderResult[];
+  eventport: ContenderResult[];
+  /** Per round: EventPort events/s ÷ bare loop events/s. */
+  ratios: number[];
+  medianRatio: number;
 }
 
-/** The handler's work, identical in both contenders: touch the payload. */
-let checksum = 0;
-function work(event: Event): void {
-  checksum = (checksum + (event.data as Uint8Array)[511]!) | 0;
+export interface MemoryBenchResult {
+  bench: 'memory';
+  node: string;
+  /** 1-minute load average before and after the run. */
+  loadAverage: [number, number];
+  options: MemoryBenchOptions;
+  pairs: MemoryPair[];
 }
 
-function makeInputs(n: number): { source: string; type: string; data: Uint8Array }[] {
-  return Array.from({ length: n }, () => ({ source: '/bench', type: 'bench.event', data: PAYLOAD }));
-}
-
-async function eventport(concurrency: number): Promise<Result> {
-  gc();
-  const rss = new RssSampler();
-  const broker = await connect(`memory://bench-${concurrency}?partitions=4&retentionMs=1000`, {
-    tracing: false,
-  });
-  const topic = 'bench';
-  const sentAt = new Map<Event, number>();
-  const latency: number[] = [];
-  let handled = 0;
-  let resolveDone!: () => void;
-  const done = new Promise<void>((r) => (resolveDone = r));
-  let resumeProducer: (() => void) | undefined;
-  const sub = await broker
-    .consumer(topic, {
-      group: 'g',
-      concurrency,
-      ordering: 'none',
-      maxInFlight: Math.max(256, concurrency * 4),
-    })
-    .subscribe((event) => {
-      work(event);
-      const at = sentAt.get(event);
-      if (at !== undefined) latency.push(performance.now() - at);
-      if (++handled === EVENTS) resolveDone();
-      if (resumeProducer !== undefined && sentCount - handled <= WINDOW / 2) {
-        resumeProducer();
-        resumeProducer = undefined;
-      }
-    });
-  const producer = broker.producer(topic, { batch: { maxEvents: SEND_BATCH } });
-  const inputs = makeInputs(SEND_BATCH);
-  let sentCount = 0;
-  const start = performance.now();
-  while (sentCount < EVENTS) {
-    if (sentCount - handled > WINDOW) await new Promise<void>((r) => (resumeProducer = r));
-    const n = Math.min(SEND_BATCH, EVENTS - sentCount);
-    const now = performance.now();
-    const events = inputs.slice(0, n).map((input, k) => {
-      const e = createEvent(input);
-      if ((sentCount + k) % SAMPLE_EVERY === 0) sentAt.set(e, now);
-      return e;
-    });
-    sentCount += n;
-    await producer.send(events);
+/** Runs one contender in a child process (fresh heap: its own peak RSS and GC time). */
+function inChild(
+  contender: Contender,
+  concurrency: number,
+  events: number,
+  retention: string,
+): ContenderResult {
+  const out = spawnSync(
+    process.execPath,
+    ['--expose-gc', SELF, '--child', contender, String(concurrency), String(events), retention],
+    { encoding: 'utf8', timeout: 300_000 },
+  );
+  if (out.status !== 0) {
+    throw new Error(
+      `memory bench ${contender} c=${concurrency}: exit ${out.status}: ${out.stderr || String(out.error)}`,
+    );
   }
-  const timeout = setTimeout(() => {
-    console.error(`timed out: ${handled} of ${EVENTS} events handled after 120 s`);
-    process.exit(1);
-  }, 120_000);
-  await done;
-  clearTimeout(timeout);
-  const elapsed = performance.now() - start;
-  await sub.close();
-  await broker.close();
-  const sorted = sortedCopy(Float64Array.from(latency));
-  return {
-    name: 'EventPort memory://',
+  return JSON.parse(out.stdout.trim().split('\n').pop()!) as ContenderResult;
+}
+
+/** The paired rounds (synchronous: each contender runs in its own child process). */
+export function runMemoryBench(options: MemoryBenchOptions): MemoryBenchResult {
+  const loadBefore = loadavg()[0]!;
+  const pairs: MemoryPair[] = options.concurrencies.map((concurrency) => ({
     concurrency,
-    eventsPerSec: (EVENTS / elapsed) * 1000,
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
-    peakRssMiB: rss.stop(),
+    bare: [],
+    eventport: [],
+    ratios: [],
+    medianRatio: NaN,
+  }));
+  for (let round = 0; round < options.rounds; round++) {
+    for (const pair of pairs) {
+      const run = (who: Contender): ContenderResult =>
+        inChild(who, pair.concurrency, options.events, options.retention);
+      let bare: ContenderResult;
+      let ep: ContenderResult;
+      if (round % 2 === 0) {
+        bare = run('bare');
+        ep = run('eventport');
+      } else {
+        ep = run('eventport');
+        bare = run('bare');
+      }
+      pair.bare.push(bare);
+      pair.eventport.push(ep);
+      pair.ratios.push(ep.eventsPerSec / bare.eventsPerSec);
+    }
+  }
+  for (const pair of pairs) pair.medianRatio = median(pair.ratios);
+  return {
+    bench: 'memory',
+    node: process.version,
+    loadAverage: [loadBefore, loadavg()[0]!],
+    options,
+    pairs,
   };
 }
 
-/** The floor: events created the same way, pushed through `concurrency` async workers over an array. */
-async function bareLoop(concurrency: number): Promise<Result> {
-  gc();
-  const rss = new RssSampler();
-  const latency = new Float64Array(EVENTS);
-  const start = performance.now();
-  for (let base = 0; base < EVENTS; base += SEND_BATCH) {
-    const n = Math.min(SEND_BATCH, EVENTS - base);
-    const queue: { e: Event; at: number }[] = [];
-    for (let k = 0; k < n; k++)
-      queue.push({
-        e: createEvent({ source: '/bench', type: 'bench.event', data: PAYLOAD }),
-        at: performance.now(),
-      });
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < queue.length) {
-        const i = next++;
-        const item = queue[i]!;
-        await handlerLike(item.e);
-        latency[base + i] = performance.now() - item.at;
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+/** The result as a Markdown table (medians over rounds; ratios per round). */
+export function memoryTable(r: MemoryBenchResult): string {
+  const med = (xs: ContenderResult[], f: (x: ContenderResult) => number): number => median(xs.map(f));
+  const lines = [
+    `memory:// end to end, ${fmt(r.options.events)} events of 1 KB, retentionMs=${r.options.retention}, ` +
+      `${r.options.rounds} paired rounds, node ${r.node}, load average ${r.loadAverage.map((x) => x.toFixed(1)).join(' → ')}`,
+    '',
+    '| contender | concurrency | events/s (median) | p50 ms | p99 ms | peak RSS MiB | heap kept MiB | GC ms (count) | EventPort / bare (per round) | median |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+  ];
+  for (const p of r.pairs) {
+    for (const [name, xs] of [
+      ['bare async loop', p.bare],
+      ['EventPort memory://', p.eventport],
+    ] as const) {
+      const ratios = name === 'bare async loop' ? '' : p.ratios.map((x) => x.toFixed(2)).join(' ');
+      const medianRatio = name === 'bare async loop' ? '' : `${p.medianRatio.toFixed(2)}x`;
+      lines.push(
+        `| ${name} | ${p.concurrency} | ${fmt(med(xs, (x) => x.eventsPerSec))} | ${fmt(
+          med(xs, (x) => x.p50Ms),
+          2,
+        )} | ` +
+          `${fmt(
+            med(xs, (x) => x.p99Ms),
+            2,
+          )} | ${fmt(med(xs, (x) => x.peakRssMiB))} | ${fmt(
+            med(xs, (x) => x.retainedHeapMiB),
+            1,
+          )} | ` +
+          `${fmt(med(xs, (x) => x.gcMs))} (${fmt(med(xs, (x) => x.gcCount))}) | ${ratios} | ${medianRatio} |`,
+      );
+    }
   }
-  const elapsed = performance.now() - start;
-  const sorted = sortedCopy(latency);
-  return {
-    name: 'bare async loop',
-    concurrency,
-    eventsPerSec: (EVENTS / elapsed) * 1000,
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
-    peakRssMiB: rss.stop(),
-  };
+  return lines.join('\n');
 }
 
-async function handlerLike(e: Event): Promise<void> {
-  work(e);
+function option(name: string, fallback: string): string {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return arg === undefined ? fallback : arg.slice(name.length + 3);
 }
 
 async function main(): Promise<void> {
-  const results: Result[] = [];
-  for (const c of [1, 64]) {
-    results.push(await bareLoop(c));
-    results.push(await eventport(c));
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') {
+    const [, who, c, n, retention] = args;
+    const result = await runContender(who as Contender, Number(c), Number(n), retention!);
+    console.log(JSON.stringify(result));
+    return;
   }
-  console.log(`memory:// end to end, ${fmt(EVENTS)} events of 1 KB, node ${process.version}\n`);
-  console.log(
-    '| contender | concurrency | events/s | p50 latency (ms) | p99 latency (ms) | peak RSS (MiB) | vs bare loop |',
-  );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of results) {
-    const floor = results.find((x) => x.name === 'bare async loop' && x.concurrency === r.concurrency)!;
-    console.log(
-      `| ${r.name} | ${r.concurrency} | ${fmt(r.eventsPerSec)} | ${fmt(r.p50Ms, 3)} | ${fmt(r.p99Ms, 3)} | ${fmt(r.peakRssMiB)} | ${fmt(r.eventsPerSec / floor.eventsPerSec, 2)}x |`,
-    );
-  }
-  if (checksum === 42) console.log('');
+  const positional = args.filter((a) => !a.startsWith('--'));
+  const result = runMemoryBench({
+    events: Number(positional[0] ?? 300_000),
+    rounds: Number(positional[1] ?? 3),
+    retention: option('retention', '0'),
+    concurrencies: option('concurrency', '1,64').split(',').map(Number),
+  });
+  console.log(memoryTable(result));
+  const json = option('json', '');
+  if (json !== '') writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+if (process.argv[1] === SELF) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

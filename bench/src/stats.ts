@@ -45,3 +45,11 @@ export function bounded<T>(p: Promise<T>, what: string, ms: number): Promise<T> 
     ),
   ]).finally(() => clearTimeout(timer));
 }
+
+/** The median of `values` (NaN when empty). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}

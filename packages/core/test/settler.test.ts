@@ -1,6 +1,6 @@
 import { Broker } from '../src/api/broker.js';
 import { TrackedDelivery } from '../src/portable/tracked-delivery.js';
-import { Settler, type SettlerOptions } from '../src/portable/settler.js';
+import { ACK_BATCH_MAX, Settler, type SettlerOptions } from '../src/portable/settler.js';
 import { DEAD_LETTER_ATTEMPTS, DEAD_LETTER_REASON } from '../src/portable/dead-letter-event.js';
 import { BrokerUnavailableError } from '../src/errors/errors.js';
 import { NOOP_TRACING } from '../src/tracing/otel.js';
@@ -130,6 +130,20 @@ describe('Settler on a per-message receiver (queues)', () => {
     await s.ack(later);
     expect(r.ackCalls).toEqual([3, 1]);
     expect(r.acked.map((m) => m.handle)).toEqual([...recs, later].map((x) => x.message.handle));
+  });
+
+  it('acks made without ever yielding to the event loop are passed on in bounded batches', async () => {
+    // A pipeline that only runs microtasks (producer and consumer in one process) never reaches
+    // setImmediate: without a size bound the acks, and the broker's leases, pile up until it ends.
+    const r = new FakeReceiver();
+    const { s } = settler(r);
+    const recs = Array.from({ length: 3 * ACK_BATCH_MAX + 5 }, () => new TrackedDelivery(message()));
+    for (const rec of recs) void s.ack(rec);
+    await Promise.resolve(); // microtasks only: no macrotask has run
+    expect(r.ackCalls).toEqual([ACK_BATCH_MAX, ACK_BATCH_MAX, ACK_BATCH_MAX]);
+    await s.flush();
+    expect(r.ackCalls).toEqual([ACK_BATCH_MAX, ACK_BATCH_MAX, ACK_BATCH_MAX, 5]);
+    expect(r.acked.map((m) => m.handle)).toEqual(recs.map((x) => x.message.handle));
   });
 
   it('nack and release go to the native nack; the first settlement wins', async () => {

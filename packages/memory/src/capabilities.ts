@@ -1,8 +1,13 @@
 import { CapabilityReport } from '@eventport/core/driver';
 
 /** What the embedded broker honours. It is the reference: nearly everything is native. */
-export function memoryCapabilities(maxEventSize: number, faulty: boolean): CapabilityReport {
-  return new CapabilityReport('memory', faulty ? 'faulty' : 'default', {
+export function memoryCapabilities(
+  maxEventSize: number,
+  faulty: boolean,
+  retentionMs = Infinity,
+): CapabilityReport {
+  const retained = retentionMs > 0;
+  return new CapabilityReport('memory', faulty ? 'faulty' : retained ? 'default' : 'retention-off', {
     'publish.at-most-once': {
       level: 'native',
       detail: 'in-process append; at-most-once sends are not retried',
@@ -25,11 +30,12 @@ export function memoryCapabilities(maxEventSize: number, faulty: boolean): Capab
     nack: { level: 'native', detail: 'a nacked event returns to its group' },
     'redelivery-delay': { level: 'native', detail: 'nack with delay; the event is invisible until then' },
     'dead-letter': { level: 'native', detail: 'moved to the dead-letter topic with reason and attempts' },
-    replay: { level: 'native', detail: 'a group can start at the earliest record, an offset or a time' },
-    retention: {
-      level: 'native',
-      detail: 'records are kept after consumption until retentionMs (default forever)',
-    },
+    replay: retained
+      ? { level: 'native', detail: 'a group can start at the earliest record, an offset or a time' }
+      : { level: 'unsupported', detail: 'retentionMs=0: records every group has taken are dropped' },
+    retention: retained
+      ? { level: 'native', detail: 'records are kept after consumption until retentionMs (default forever)' }
+      : { level: 'unsupported', detail: 'retentionMs=0: records every group has taken are dropped' },
     'delayed-delivery': { level: 'native', detail: 'the record is appended when its delay has passed' },
     'batch.publish': { level: 'native', detail: 'a batch is appended in one call' },
     'batch.consume': { level: 'native', detail: 'receivers take up to maxInFlight events per call' },

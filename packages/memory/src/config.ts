@@ -12,7 +12,12 @@ export interface MemoryOptions {
   maxEventSize?: number;
   /** Create topics on first use (default true). */
   autoCreateTopics?: boolean;
-  /** Retention in ms (default forever). */
+  /**
+   * How long records stay after they were appended, in ms (default forever, so
+   * any group can replay from the earliest record). 0 = retention off: a record
+   * is dropped once every group of its topic has taken it (no replay; the
+   * broker holds only what some group still has to read or settle).
+   */
   retentionMs?: number;
   faults?: MemoryFaults;
 }
@@ -56,7 +61,7 @@ export function parseMemoryConfig(
     retentionMs:
       options.retentionMs === undefined
         ? Infinity
-        : int(options.retentionMs, 0, 'retentionMs', 1, Number.MAX_SAFE_INTEGER),
+        : int(options.retentionMs, 0, 'retentionMs', 0, Number.MAX_SAFE_INTEGER),
     faults: parseFaults(options.faults ?? options.fault, options.faultEvery),
   };
 }

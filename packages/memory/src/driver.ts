@@ -25,7 +25,11 @@ export class MemoryDriver implements Driver {
 
   constructor(readonly config: MemoryConfig) {
     this.broker = MemoryBroker.instance(config.name, config);
-    this.capabilities = memoryCapabilities(config.maxEventSize, Object.keys(config.faults).length > 0);
+    this.capabilities = memoryCapabilities(
+      config.maxEventSize,
+      Object.keys(config.faults).length > 0,
+      config.retentionMs,
+    );
   }
 
   describe(): string {

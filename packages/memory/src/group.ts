@@ -1,5 +1,5 @@
 import type { ReceivedMessage, StartPosition } from '@eventport/core/driver';
-import type { StoredRecord, Topic } from './topic.js';
+import type { StoredRecord, Topic, TopicReader } from './topic.js';
 
 /**
  * A message handed to a receiver. It is also the driver's ReceivedMessage
@@ -46,7 +46,7 @@ export interface GroupSettings {
   readonly deadLetter?: { readonly topic: string; readonly maxDeliveries: number };
 }
 
-export class Group {
+export class Group implements TopicReader {
   private readonly cursors: number[];
   private readonly ready: Pending[] = [];
   private retries: Retry[] = [];
@@ -58,6 +58,7 @@ export class Group {
   private timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private readonly unsubscribe: () => void;
+  private readonly removeReader: () => void;
   settings: GroupSettings;
 
   constructor(
@@ -75,6 +76,11 @@ export class Group {
     this.settings = settings;
     this.cursors = topic.partitions.map((p) => startOffset(p, from));
     this.unsubscribe = topic.onAppend(() => this.wake());
+    this.removeReader = topic.addReader(this);
+  }
+
+  cursorOf(partition: number): number {
+    return this.cursors[partition]!;
   }
 
   /** Takes up to `max` deliverable messages now, leased for `leaseMs` (possibly none; always none once closed). */
@@ -87,10 +93,12 @@ export class Group {
       this.push(out, p.record, p.delivered, now + leaseMs);
     }
     const n = this.cursors.length;
+    const dropTaken = this.topic.dropsTaken;
     for (let scanned = 0; out.length < max && scanned < n;) {
       const p = this.topic.partitions[this.rr]!;
       const cursor = Math.max(this.cursors[this.rr]!, p.base);
       if (cursor >= p.end) {
+        if (dropTaken) this.topic.dropTaken(this.rr);
         this.rr = (this.rr + 1) % n;
         scanned++;
         continue;
@@ -109,6 +117,7 @@ export class Group {
       this.push(out, rec, 0, now + leaseMs);
       scanned = 0;
     }
+    if (dropTaken && out.length > 0) this.topic.dropTaken(this.rr);
     if (this.inflight.size > 0 || this.retries.length > 0) this.startTimer();
     return out;
   }
@@ -167,6 +176,7 @@ export class Group {
   close(): void {
     this.closed = true;
     this.unsubscribe();
+    this.removeReader();
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     for (const w of [...this.waiters]) w();

@@ -9,49 +9,84 @@ export interface StoredRecord {
   readonly timestamp: number;
 }
 
-/** An append-only log. Offsets start at 0 and never repeat; retention trims the head. */
+/**
+ * An append-only log. Offsets start at 0 and never repeat; retention (by age,
+ * or "drop what every group has taken") removes records from the head.
+ * Dropped slots are cleared at once (their events can be collected) and the
+ * backing array is compacted when at least half of it is dropped.
+ */
 export class Partition {
-  records: StoredRecord[] = [];
-  /** Offset of records[0]. */
+  private log: (StoredRecord | undefined)[] = [];
+  /** Index in `log` of offset `base`. */
+  private head = 0;
+  /** Offset of the oldest retained record. */
   base = 0;
 
   constructor(readonly index: number) {}
 
   get end(): number {
-    return this.base + this.records.length;
+    return this.base + this.log.length - this.head;
+  }
+
+  /** The retained records, oldest first (a copy when the head was trimmed). */
+  get records(): StoredRecord[] {
+    return (this.head === 0 ? this.log : this.log.slice(this.head)) as StoredRecord[];
   }
 
   append(event: Event, now: number): StoredRecord {
     const rec: StoredRecord = { partition: this.index, offset: this.end, event, timestamp: now };
-    this.records.push(rec);
+    this.log.push(rec);
     return rec;
   }
 
   at(offset: number): StoredRecord | undefined {
-    return this.records[offset - this.base];
+    return offset < this.base ? undefined : this.log[offset - this.base + this.head];
   }
 
   /** First offset whose timestamp is >= time (the end when none). */
   offsetForTime(time: number): number {
-    const i = this.records.findIndex((r) => r.timestamp >= time);
-    return i < 0 ? this.end : this.base + i;
+    for (let i = this.head; i < this.log.length; i++) {
+      if (this.log[i]!.timestamp >= time) return this.base + i - this.head;
+    }
+    return this.end;
   }
 
   /** Drops records appended before `cutoff`. Amortised O(1) per dropped record. */
   trim(cutoff: number): void {
-    const first = this.records[0];
-    if (first === undefined || first.timestamp >= cutoff) return;
-    let n = 1;
-    while (n < this.records.length && this.records[n]!.timestamp < cutoff) n++;
-    this.records.splice(0, n);
+    let offset = this.base;
+    while (offset < this.end && this.at(offset)!.timestamp < cutoff) offset++;
+    this.dropBefore(offset);
+  }
+
+  /** Drops every record below `offset` (no-op when nothing is below it). Amortised O(1) per record. */
+  dropBefore(offset: number): void {
+    const n = Math.min(offset, this.end) - this.base;
+    if (n <= 0) return;
+    for (let i = this.head; i < this.head + n; i++) this.log[i] = undefined;
+    this.head += n;
     this.base += n;
+    if (this.head >= 1024 && this.head * 2 >= this.log.length) {
+      this.log = this.log.slice(this.head);
+      this.head = 0;
+    }
   }
 }
 
+/** A group's read position over a topic (where it takes the next record of each partition). */
+export interface TopicReader {
+  cursorOf(partition: number): number;
+}
+
 /**
- * A topic: partitions, key-hash placement, retention by age (checked on append,
- * at most every retentionMs / 10 and at least every second), and the publish
- * dedupe window for idempotent senders (source + id, 5 minutes, bounded).
+ * A topic: partitions, key-hash placement, retention, and the publish dedupe
+ * window for idempotent senders (source + id, 5 minutes, bounded).
+ *
+ * Retention: `retentionMs` > 0 keeps records that long (by age, checked on
+ * append at most every retentionMs / 10 and at least every second; Infinity =
+ * forever). `retentionMs` 0 is retention off: a record is dropped as soon as
+ * every group of the topic has taken it (groups hold the records they still
+ * have to settle or redeliver themselves); with no group yet, records wait for
+ * the first one. A group created later starts at the oldest record still kept.
  */
 export class Topic {
   readonly partitions: Partition[];
@@ -59,6 +94,7 @@ export class Topic {
   private lastTrim = 0;
   private readonly dedupe = new Map<string, { partition: number; offset: number; at: number }>();
   private readonly listeners = new Set<() => void>();
+  private readonly readers = new Set<TopicReader>();
 
   constructor(
     readonly name: string,
@@ -81,7 +117,11 @@ export class Topic {
         return { partition: seen.partition, offset: seen.offset, duplicate: true };
     }
     const p = this.partitions[this.partitionFor(event.key)]!;
-    if (this.retentionMs !== Infinity && now - this.lastTrim >= Math.min(this.retentionMs / 10, 1_000)) {
+    if (
+      this.retentionMs !== Infinity &&
+      this.retentionMs > 0 &&
+      now - this.lastTrim >= Math.min(this.retentionMs / 10, 1_000)
+    ) {
       this.lastTrim = now;
       for (const part of this.partitions) part.trim(now - this.retentionMs);
     }
@@ -94,6 +134,24 @@ export class Topic {
   onAppend(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** A group reading this topic; with retention off its cursor pins the records it has not taken. */
+  addReader(reader: TopicReader): () => void {
+    this.readers.add(reader);
+    return () => this.readers.delete(reader);
+  }
+
+  /** With retention off: drops the records of `partition` that every reader has taken. */
+  dropTaken(partition: number): void {
+    if (this.retentionMs !== 0) return;
+    let min = Infinity;
+    for (const r of this.readers) min = Math.min(min, r.cursorOf(partition));
+    if (min !== Infinity) this.partitions[partition]!.dropBefore(min);
+  }
+
+  get dropsTaken(): boolean {
+    return this.retentionMs === 0;
   }
 
   partitionFor(key: string | undefined): number {

@@ -463,6 +463,80 @@ describe('replay and retention', () => {
   });
 });
 
+describe('retention off (retentionMs=0)', () => {
+  it('keeps records until every group has taken them; a group behind pins them', async () => {
+    const d = driver('?retentionMs=0&partitions=1');
+    const mem = d.raw();
+    await send(d, 't', [ev({ id: 'a' }), ev({ id: 'b' }), ev({ id: 'c' })]);
+    // no group yet: everything waits for the first one
+    expect(mem.records('t').map((r) => r.event.id)).toEqual(['a', 'b', 'c']);
+    const fast = await d.openReceiver('t', rx({ group: 'fast' }));
+    const slow = await d.openReceiver('t', rx({ group: 'slow' }));
+    expect((await take(fast, 3)).map((m) => m.event.id)).toEqual(['a', 'b', 'c']);
+    // "slow" has taken nothing: the log still holds all three for it
+    expect(mem.records('t')).toHaveLength(3);
+    expect((await take(slow, 2)).map((m) => m.event.id)).toEqual(['a', 'b']);
+    expect(mem.records('t').map((r) => r.event.id)).toEqual(['c']);
+    await take(slow, 1);
+    expect(mem.records('t')).toEqual([]);
+    // a group created now starts after what was dropped: no replay
+    const late = await d.openReceiver('t', rx({ group: 'late' }));
+    expect(await drainFor(late, 30)).toEqual([]);
+    await send(d, 't', [ev({ id: 'd' })]);
+    expect((await take(late, 1)).map((m) => m.event.id)).toEqual(['d']);
+  });
+
+  it('a dropped record the group still owes is redelivered after nack, lease expiry and close', async () => {
+    const d = driver('?retentionMs=0&partitions=1');
+    await send(d, 't', [ev({ id: 'a', key: 'k' }), ev({ id: 'b', key: 'k' })]);
+    const r = await d.openReceiver('t', rx({ leaseMs: 20 }));
+    const [first] = await take(r, 1);
+    expect(first!.event.id).toBe('a');
+    expect(
+      d
+        .raw()
+        .records('t')
+        .map((m) => m.event.id),
+    ).toEqual(['b']); // 'a' is only in its lease now
+    await r.nack(first!, 0);
+    const again = await take(r, 1);
+    expect(again.map((m) => [m.event.id, m.deliveryCount])).toEqual([['a', 2]]);
+    // let the lease expire: 'a' comes back a third time
+    await new Promise((res) => setTimeout(res, 40));
+    const third = await take(r, 1);
+    expect(third.map((m) => [m.event.id, m.deliveryCount])).toEqual([['a', 3]]);
+    await r.ack(third);
+    const next = await take(r, 1);
+    expect(next.map((m) => m.event.id)).toEqual(['b']);
+    await r.close();
+    const other = await d.openReceiver('t', rx());
+    expect((await take(other, 1)).map((m) => m.event.id)).toEqual(['b']);
+    expect(d.raw().records('t')).toEqual([]);
+  });
+
+  it('declares replay and retention unsupported; the default keeps them native', () => {
+    expect(driver('?retentionMs=0').capabilities.supports('replay')).toBe(false);
+    expect(driver('?retentionMs=0').capabilities.supports('retention')).toBe(false);
+    expect(driver().capabilities.supports('replay')).toBe(true);
+  });
+
+  it('a long log stays addressable by offset while its head is dropped and compacted', () => {
+    const topic = new Topic('t', 1, 0);
+    for (let i = 0; i < 5_000; i++) topic.append(ev({ id: String(i) }), false, 0);
+    const p = topic.partitions[0]!;
+    for (const cut of [10, 1_500, 1_499, 3_000, 4_999]) {
+      p.dropBefore(cut);
+      const base = Math.max(cut, p.base);
+      expect(p.base).toBe(base);
+      expect(p.at(base)!.event.id).toBe(String(base));
+      expect(p.at(base - 1)).toBeUndefined();
+      expect(p.records).toHaveLength(5_000 - base);
+      expect(p.end).toBe(5_000);
+    }
+    expect(p.offsetForTime(0)).toBe(4_999);
+  });
+});
+
 describe('delayed delivery and idempotent publish', () => {
   it('a delayed event is appended when its delay has passed (even after the sender closed)', async () => {
     const d = driver();

@@ -8,19 +8,8 @@ import path from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
 import { silentLogger, connect } from '@eventport/core';
 import '@eventport/pubsub';
-import {
-  CHECKS,
-  brokerReport,
-  openSession,
-  render,
-  runCheck,
-  selectChecks,
-  toConformanceReport,
-  type CheckResult,
-  type Harness,
-  type Session,
-  type Timing,
-} from '@eventport/conformance';
+import { render, toConformanceReport, type Harness, type Timing } from '@eventport/conformance';
+import { describeConformance } from '@eventport/conformance/jest';
 import { pubsubUrl } from './pubsub.js';
 
 /**
@@ -54,7 +43,10 @@ export function pubsubHarness(extra: string, label: string): Harness {
 
 const REPORT_DIR = path.resolve(__dirname, '../../../../reports/conformance');
 
-/** One jest test per selected check; gap checks pass without running and are reported not verified. */
+/**
+ * One jest test per selected check (core's describeConformance); checks named in `gaps` are not
+ * run and are reported "not verified (emulator gap: why)" through the harness's emulatorGaps.
+ */
 export function describePubSubConformance(options: {
   readonly extra: string;
   readonly label: string;
@@ -62,55 +54,18 @@ export function describePubSubConformance(options: {
   readonly gaps?: Gaps;
   readonly only?: readonly string[];
 }): void {
-  const gaps = options.gaps ?? {};
-  const selected = selectChecks(options.only);
-  describe(`conformance: ${options.label}`, () => {
-    let session: Session | undefined;
-    let startedAt = new Date();
-    const results: CheckResult[] = [];
-
-    beforeAll(async () => {
-      session = await openSession(pubsubHarness(options.extra, options.label));
-      startedAt = new Date();
-    });
-
-    afterAll(() => {
-      if (session === undefined) return;
-      const report = brokerReport(session, selected, results, startedAt);
-      mkdirSync(REPORT_DIR, { recursive: true });
-      const matrix = toConformanceReport([report]);
-      writeFileSync(path.join(REPORT_DIR, `${options.report}.json`), render(matrix, 'json'));
-      writeFileSync(path.join(REPORT_DIR, `${options.report}.md`), render(matrix, 'md'));
-    });
-
-    for (const check of selected) {
-      test(`${check.id}: ${check.title}`, async () => {
-        if (session === undefined) throw new Error('the harness did not connect (see the beforeAll error)');
-        const gap = gaps[check.id];
-        if (gap !== undefined) {
-          results.push({
-            id: check.id,
-            title: check.title,
-            verifies: [...check.verifies],
-            status: 'not-verified',
-            durationMs: 0,
-            reason: `not verified (emulator gap: ${gap})`,
-          });
-          return;
-        }
-        const result = await runCheck(session, check);
-        results.push(result);
-        if (result.status === 'failed') {
-          const e = result.evidence;
-          const lines = [`${result.id} failed: ${e?.summary ?? 'no evidence'}`];
-          if (e?.firstBad !== undefined) lines.push(`first bad: ${e.firstBad}`);
-          if (e?.counts !== undefined) lines.push(`counts: ${JSON.stringify(e.counts)}`);
-          for (const d of e?.details ?? []) lines.push(d);
-          throw new Error(lines.join('\n'));
-        }
-      }, 150_000);
-    }
-  });
+  const base = path.join(REPORT_DIR, options.report);
+  describeConformance(
+    () => ({ ...pubsubHarness(options.extra, options.label), emulatorGaps: options.gaps ?? {} }),
+    {
+      title: `conformance: ${options.label}`,
+      only: options.only,
+      testTimeoutMs: 150_000,
+      report: `${base}.json`,
+      onReport: (report) => {
+        mkdirSync(REPORT_DIR, { recursive: true });
+        writeFileSync(`${base}.md`, render(toConformanceReport([report]), 'md'));
+      },
+    },
+  );
 }
-
-export { CHECKS };

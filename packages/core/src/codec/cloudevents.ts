@@ -1,7 +1,9 @@
-import { InvalidEventError } from '../errors/errors.js';
 import { createEvent } from '../event/create-event.js';
-import type { Event, EventInput, ExtensionValue } from '../event/types.js';
+import type { Event } from '../event/types.js';
+import { binaryDecoder } from './binary-decoder.js';
 import { decodeData, encodeData } from './data.js';
+import { STRUCTURED_CONTENT_TYPE } from './structured.js';
+import type { WireMessage } from './wire-message.js';
 
 /**
  * CloudEvents protocol-binding codecs shared by adapters.
@@ -12,15 +14,10 @@ import { decodeData, encodeData } from './data.js';
  * in a JSON body (`application/cloudevents+json`). Extension values travel as
  * strings (CloudEvents' canonical string form); they decode as strings.
  */
-export interface WireMessage {
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Uint8Array | undefined;
-}
+export type { WireMessage } from './wire-message.js';
 
-export const STRUCTURED_CONTENT_TYPE = 'application/cloudevents+json';
+export { STRUCTURED_CONTENT_TYPE, toStructured, fromStructured } from './structured.js';
 const CORE = ['id', 'source', 'type', 'specversion', 'time', 'subject', 'dataschema'] as const;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Header names of the core attributes per prefix, made once (a name concatenated per event costs a string-table lookup as a key). */
 const prefixedCore = new Map<string, readonly string[]>();
@@ -60,83 +57,7 @@ export function fromBinary(
   extra: { key?: string } = {},
   contentTypeHeader = 'content-type',
 ): Event | undefined {
-  const lowerPrefix = prefix.toLowerCase();
-  const attrs: Record<string, string> = {};
-  let contentType: string | undefined;
-  for (const [name, value] of Object.entries(message.headers)) {
-    const lower = name.toLowerCase();
-    if (lower === contentTypeHeader.toLowerCase()) contentType = value;
-    else if (lower.startsWith(lowerPrefix)) attrs[lower.slice(lowerPrefix.length)] = value;
-  }
-  if (attrs.specversion === undefined) return undefined;
-  const extensions: Record<string, ExtensionValue> = {};
-  for (const [name, value] of Object.entries(attrs)) {
-    if (!(CORE as readonly string[]).includes(name) && name !== 'datacontenttype') extensions[name] = value;
-  }
-  const input: EventInput = {
-    id: attrs.id,
-    source: attrs.source as string,
-    type: attrs.type as string,
-    specversion: attrs.specversion as '1.0',
-    time: attrs.time,
-    subject: attrs.subject,
-    dataschema: attrs.dataschema,
-    datacontenttype: contentType ?? attrs.datacontenttype,
-    data: decodeData(message.body, contentType ?? attrs.datacontenttype),
-    key: extra.key,
-    extensions,
-  };
-  const event = createEvent(input);
-  // On the wire `id` is required: a default id would make every redelivery a new event.
-  if (attrs.id === undefined) throw new InvalidEventError('id', `${prefix}id is missing`);
-  return event;
-}
-
-/** Encodes an event in structured mode (JSON; binary data as `data_base64`). */
-export function toStructured(event: Event): WireMessage {
-  const doc: Record<string, unknown> = {};
-  for (const attr of CORE) if (event[attr] !== undefined) doc[attr] = event[attr];
-  for (const name in event.extensions) doc[name] = event.extensions[name];
-  const { bytes, contentType } = encodeData(event);
-  if (contentType !== undefined) doc.datacontenttype = contentType;
-  if (event.data instanceof Uint8Array) doc.data_base64 = Buffer.from(event.data).toString('base64');
-  else if (bytes !== undefined) doc.data = typeof event.data === 'string' ? event.data : event.data;
-  return { headers: { 'content-type': STRUCTURED_CONTENT_TYPE }, body: encoder.encode(JSON.stringify(doc)) };
-}
-
-/** Decodes a structured-mode body. @throws InvalidEventError on malformed JSON or attributes. */
-export function fromStructured(body: Uint8Array, extra: { key?: string } = {}): Event {
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(decoder.decode(body)) as Record<string, unknown>;
-  } catch (err) {
-    throw new InvalidEventError('event', 'structured CloudEvent is not valid JSON', { cause: err });
-  }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new InvalidEventError('event', 'structured CloudEvent must be a JSON object');
-  }
-  const extensions: Record<string, ExtensionValue> = {};
-  for (const [name, value] of Object.entries(doc)) {
-    if (
-      (CORE as readonly string[]).includes(name) ||
-      ['data', 'data_base64', 'datacontenttype'].includes(name)
-    ) {
-      continue;
-    }
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
-      extensions[name] = value;
-    }
-  }
-  const data =
-    typeof doc.data_base64 === 'string' ? new Uint8Array(Buffer.from(doc.data_base64, 'base64')) : doc.data;
-  const event = createEvent({
-    ...(doc as unknown as EventInput),
-    data,
-    key: extra.key,
-    extensions,
-  });
-  if (doc.id === undefined) throw new InvalidEventError('id', 'is missing from the structured CloudEvent');
-  return event;
+  return binaryDecoder(prefix, contentTypeHeader).decode(message.headers, message.body, extra.key);
 }
 
 /** Whether headers announce a structured-mode CloudEvent. */

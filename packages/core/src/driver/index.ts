@@ -45,6 +45,8 @@ export {
 } from '../codec/undecodable.js';
 export { createEvent } from '../event/create-event.js';
 export * from '../errors/errors.js';
+export { BinaryDecoder, binaryDecoder, type HeaderValue } from '../codec/binary-decoder.js';
+export { eventFromWire, type WireAttributes } from '../event/wire-event.js';
 export { redactSecrets, redactObject } from '../errors/redact.js';
 export {
   withDeadLetterInfo,

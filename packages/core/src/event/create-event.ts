@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { EventPortError, InvalidEventError } from '../errors/errors.js';
 import { absoluteUriProblem, uriReferenceProblem } from './uri.js';
-import { ValidStrings } from './valid-strings.js';
+import {
+  EMPTY_EXTENSIONS,
+  EXTENSION_MEMO,
+  EXTENSION_NAME,
+  RESERVED,
+  RFC3339,
+  VALID_SOURCES,
+  checkCloudEventsString,
+} from './attribute-checks.js';
 import type { Event, EventInput, ExtensionValue } from './types.js';
-import { CORE_ATTRIBUTES } from './types.js';
 import { FrozenEvent } from './frozen-event.js';
 import { validateAndFreezeData } from './validate-data.js';
-
-const EXTENSION_NAME = /^[a-z0-9]{1,20}$/;
-const RESERVED = new Set<string>([...CORE_ATTRIBUTES, 'data', 'data_base64', 'key']);
-const EMPTY_EXTENSIONS: Readonly<Record<string, ExtensionValue>> = Object.freeze({});
 
 /**
  * Validates `input` and returns a frozen {@link Event}. Applies the defaults
@@ -84,36 +87,6 @@ function requiredString(input: EventInput | Event, field: 'type' | 'source' | 'i
   return value;
 }
 
-/**
- * CloudEvents 1.0 "String": control characters (U+0000–U+001F, U+007F–U+009F), Unicode
- * noncharacters and lone surrogates MUST NOT be used in context attributes.
- */
-const NOT_A_CE_STRING =
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-const isCloudEventsString = (v: string): boolean => !NOT_A_CE_STRING.test(v);
-/**
- * Values already checked, per attribute: a stream repeats its type, subject, content type and
- * extension values event after event. Ids are unique per event and checked every time.
- */
-const MEMO: Readonly<Record<string, ValidStrings>> = {
-  type: new ValidStrings(isCloudEventsString),
-  subject: new ValidStrings(isCloudEventsString),
-  datacontenttype: new ValidStrings(isCloudEventsString),
-  dataschema: new ValidStrings(isCloudEventsString),
-};
-const EXTENSION_MEMO = new ValidStrings(isCloudEventsString);
-const VALID_SOURCES = new ValidStrings((v) => uriReferenceProblem(v) === undefined);
-
-/** @param field the attribute, named in the error (extensions: `extensions.<name>`). */
-function checkCloudEventsString(value: string, field: string, memo = MEMO[field]): void {
-  const valid = memo !== undefined ? memo.test(value) : isCloudEventsString(value);
-  if (!valid) {
-    throw new InvalidEventError(field, 'contains control characters, noncharacters or lone surrogates');
-  }
-}
-
 /** An optional attribute: absent, or a non-empty string (CloudEvents: "if present, MUST be non-empty"). */
 function optionalString(input: EventInput | Event, field: string): string | undefined {
   const value = (input as unknown as Record<string, unknown>)[field];
@@ -129,7 +102,7 @@ let lastMs = 0;
 let lastIso = '';
 
 /** "now" as RFC 3339, formatted at most once per millisecond. */
-function nowIso(): string {
+export function nowIso(): string {
   const ms = Date.now();
   if (ms !== lastMs) {
     lastMs = ms;
@@ -137,10 +110,6 @@ function nowIso(): string {
   }
   return lastIso;
 }
-
-/** RFC 3339 date-time: full date, full time, and a mandatory offset ("Z" or ±hh:mm). */
-const RFC3339 =
-  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
 function normaliseTime(time: Date | string | undefined): string {
   if (time === undefined || time === null) return nowIso();

@@ -17,8 +17,15 @@ export interface SettlerOptions {
 }
 
 /**
+ * Most acks gathered into one `ack` call: a batch is passed on as soon as it is this big, so
+ * a pipeline that never yields to the event loop (producer and consumer in one process, all
+ * microtasks) still settles as it goes instead of holding every lease until it ends.
+ */
+export const ACK_BATCH_MAX = 256;
+
+/**
  * Settles deliveries against the driver. Per-message receivers get batched acks
- * (one `ack` call per turn of the event loop); offset receivers get contiguous
+ * (one `ack` call per turn of the event loop, or per ACK_BATCH_MAX acks); offset receivers get contiguous
  * commits (a commit never passes an unsettled offset), coalesced per partition
  * until the current synchronous work is done (one `commit` call per partition per
  * microtask checkpoint, before any I/O or timer callback runs). Emulated dead-lettering
@@ -30,6 +37,7 @@ export class Settler {
   private readonly tracker: CommitTracker | undefined;
   private ackBuffer: ReceivedMessage[] = [];
   private ackFlush: Promise<void> | undefined;
+  private ackFlushed: (() => void) | undefined;
   /** Offset receivers: the newest committable position per partition, not yet passed to `commit`. */
   private commitNext = new Map<string, number>();
   private commitFlush: Promise<void> | undefined;
@@ -124,15 +132,24 @@ export class Settler {
       return this.commitFlush;
     }
     this.ackBuffer.push(message);
-    this.ackFlush ??= new Promise<void>((resolve) => {
-      setImmediate(() => {
-        const batch = this.ackBuffer;
-        this.ackBuffer = [];
-        this.ackFlush = undefined;
-        this.watch(this.receiver.ack(batch), 'ack').then(resolve, resolve);
-      });
-    });
-    return this.ackFlush;
+    if (this.ackFlush === undefined) {
+      this.ackFlush = new Promise<void>((resolve) => (this.ackFlushed = resolve));
+      setImmediate(() => this.flushAcks());
+    }
+    const flushed = this.ackFlush;
+    if (this.ackBuffer.length >= ACK_BATCH_MAX) this.flushAcks();
+    return flushed;
+  }
+
+  /** Passes the gathered acks to the receiver (a no-op when a full batch already went). */
+  private flushAcks(): void {
+    const resolve = this.ackFlushed;
+    if (resolve === undefined) return;
+    const batch = this.ackBuffer;
+    this.ackBuffer = [];
+    this.ackFlush = undefined;
+    this.ackFlushed = undefined;
+    this.watch(this.receiver.ack(batch), 'ack').then(resolve, resolve);
   }
 
   /** Passes the coalesced commit positions to the receiver (one call per partition). */

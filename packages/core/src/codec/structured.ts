@@ -1,0 +1,58 @@
+import { InvalidEventError } from '../errors/errors.js';
+import { createEvent } from '../event/create-event.js';
+import type { Event, EventInput, ExtensionValue } from '../event/types.js';
+import { encodeData } from './data.js';
+import type { WireMessage } from './wire-message.js';
+
+/** CloudEvents structured mode: the whole event in a JSON body (`application/cloudevents+json`). */
+export const STRUCTURED_CONTENT_TYPE = 'application/cloudevents+json';
+const CORE = ['id', 'source', 'type', 'specversion', 'time', 'subject', 'dataschema'] as const;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Encodes an event in structured mode (JSON; binary data as `data_base64`). */
+export function toStructured(event: Event): WireMessage {
+  const doc: Record<string, unknown> = {};
+  for (const attr of CORE) if (event[attr] !== undefined) doc[attr] = event[attr];
+  for (const name in event.extensions) doc[name] = event.extensions[name];
+  const { bytes, contentType } = encodeData(event);
+  if (contentType !== undefined) doc.datacontenttype = contentType;
+  if (event.data instanceof Uint8Array) doc.data_base64 = Buffer.from(event.data).toString('base64');
+  else if (bytes !== undefined) doc.data = typeof event.data === 'string' ? event.data : event.data;
+  return { headers: { 'content-type': STRUCTURED_CONTENT_TYPE }, body: encoder.encode(JSON.stringify(doc)) };
+}
+
+/** Decodes a structured-mode body. @throws InvalidEventError on malformed JSON or attributes. */
+export function fromStructured(body: Uint8Array, extra: { key?: string } = {}): Event {
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(decoder.decode(body)) as Record<string, unknown>;
+  } catch (err) {
+    throw new InvalidEventError('event', 'structured CloudEvent is not valid JSON', { cause: err });
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new InvalidEventError('event', 'structured CloudEvent must be a JSON object');
+  }
+  const extensions: Record<string, ExtensionValue> = {};
+  for (const [name, value] of Object.entries(doc)) {
+    if (
+      (CORE as readonly string[]).includes(name) ||
+      ['data', 'data_base64', 'datacontenttype'].includes(name)
+    ) {
+      continue;
+    }
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      extensions[name] = value;
+    }
+  }
+  const data =
+    typeof doc.data_base64 === 'string' ? new Uint8Array(Buffer.from(doc.data_base64, 'base64')) : doc.data;
+  const event = createEvent({
+    ...(doc as unknown as EventInput),
+    data,
+    key: extra.key,
+    extensions,
+  });
+  if (doc.id === undefined) throw new InvalidEventError('id', 'is missing from the structured CloudEvent');
+  return event;
+}

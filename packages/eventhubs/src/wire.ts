@@ -1,15 +1,5 @@
 import type { EventData, ReceivedEventData } from '@azure/event-hubs';
-import {
-  STRUCTURED_CONTENT_TYPE,
-  createEvent,
-  decodeData,
-  fromPlainMessage,
-  fromStructured,
-  InvalidEventError,
-  toBinary,
-  undecodable,
-  type Decoded,
-} from '@eventport/core/driver';
+import { binaryDecoder, fromPlainMessage, toBinary, undecodable, type Decoded } from '@eventport/core/driver';
 import type { Event } from '@eventport/core';
 
 /**
@@ -47,46 +37,25 @@ export function eventId(hub: string, partition: string, sequenceNumber: number):
 /**
  * Decodes a received event. Never throws and never skips: a plain event (no CloudEvents
  * properties) is wrapped losslessly; one whose CloudEvents properties or structured body cannot be
- * decoded comes back `undecodable` with the reason and its bytes, and the portable layer
- * dead-letters it. Binary mode is read in one pass over the application properties (the hot
- * path); it decodes exactly as core's generic codec (`isStructured` + `fromBinary` over a header
- * map) does — the property tests compare the two.
+ * decoded comes back `undecodable` with the reason and its bytes (and its properties), and the
+ * portable layer dead-letters it. CloudEvents go through core's one binding codec (one pass over
+ * the properties, the AMQP content type counted as a `content-type` property set last).
  */
 export function decodeEvent(hub: string, partition: string, received: ReceivedEventData): Decoded {
   let body: Uint8Array | undefined;
+  let headers: Record<string, string> | undefined;
   const key = typeof received.partitionKey === 'string' ? received.partitionKey : undefined;
   const time = received.enqueuedTimeUtc instanceof Date ? received.enqueuedTimeUtc : undefined;
   try {
     body = bodyBytes(received.body);
-    const amqpContentType = typeof received.contentType === 'string' ? received.contentType : undefined;
-    const a = readProperties(received.properties, amqpContentType);
-    if (a.firstContentType?.toLowerCase().startsWith(STRUCTURED_CONTENT_TYPE)) {
-      if (body === undefined) throw new Error('structured CloudEvent without a body');
-      return { event: fromStructured(body, { key }) };
-    }
-    if (a.specversion !== undefined) {
-      const mediaType = a.contentType ?? a.datacontenttype;
-      const event = createEvent({
-        id: a.id,
-        source: a.source as string,
-        type: a.type as string,
-        specversion: a.specversion as '1.0',
-        time: a.time,
-        subject: a.subject,
-        dataschema: a.dataschema,
-        datacontenttype: mediaType,
-        data: decodeBody(body, mediaType),
-        key,
-        extensions: a.extensions ?? {},
-      });
-      // On the wire `id` is required: a default id would make every redelivery a new event.
-      if (a.id === undefined) throw new InvalidEventError('id', `${PROPERTY_PREFIX}id is missing`);
-      return { event };
-    }
+    const contentType = typeof received.contentType === 'string' ? received.contentType : undefined;
+    headers = headerMap(received.properties, contentType);
+    const event = decoder.decode(headers, body, key, true);
+    if (event !== undefined) return { event };
     return {
       event: fromPlainMessage({
         body,
-        contentType: amqpContentType,
+        contentType,
         id: eventId(hub, partition, received.sequenceNumber),
         source: `/eventhubs/${hub}`,
         key,
@@ -101,128 +70,29 @@ export function decodeEvent(hub: string, partition: string, received: ReceivedEv
         source: `/eventhubs/${hub}`,
         key,
         time,
-        attributes: stringProperties(received.properties),
+        attributes: headers ?? headerMap(received.properties, undefined),
       },
       err,
     );
   }
 }
 
-/** What the application properties (and the AMQP content type) of one event carry. */
-interface Attributes {
-  id?: string;
-  source?: string;
-  type?: string;
-  specversion?: string;
-  time?: string;
-  subject?: string;
-  dataschema?: string;
-  datacontenttype?: string;
-  extensions?: Record<string, string>;
-  /** The content type a header map would show first (the structured-mode check). */
-  firstContentType?: string;
-  /** The content type a header map would show last (the binary-mode data's media type). */
-  contentType?: string;
-}
+const decoder = binaryDecoder(PROPERTY_PREFIX, CONTENT_TYPE);
 
-const CORE_ATTRIBUTE_NAMES = [
-  'id',
-  'source',
-  'type',
-  'specversion',
-  'time',
-  'subject',
-  'dataschema',
-  'datacontenttype',
-] as const;
-type CoreAttribute = (typeof CORE_ATTRIBUTE_NAMES)[number];
-const IGNORED = 0;
-const CORE = 1;
-const EXTENSION = 2;
-/** A property named content-type (any case, as a header map matches it): the data's media type. */
-const CONTENT_TYPE_PROPERTY = 3;
-interface PropertyRole {
-  readonly code: number;
-  /** The attribute name (lower case, prefix removed) of CORE and EXTENSION roles. */
-  readonly attr: string;
-  /** Whether the name is exactly `content-type` (the AMQP content type overwrites its value). */
-  readonly exact: boolean;
-}
-const LOWER_PREFIX = PROPERTY_PREFIX.toLowerCase();
-/** Property names repeat on every event: each is classified once (case-insensitively). */
-const roles = new Map<string, PropertyRole>();
-
-function propertyRole(name: string): PropertyRole {
-  let role = roles.get(name);
-  if (role === undefined) {
-    const lower = name.toLowerCase();
-    let code = IGNORED;
-    let attr = '';
-    if (lower === CONTENT_TYPE) code = CONTENT_TYPE_PROPERTY;
-    else if (lower.startsWith(LOWER_PREFIX)) {
-      attr = lower.slice(LOWER_PREFIX.length);
-      code = (CORE_ATTRIBUTE_NAMES as readonly string[]).includes(attr) ? CORE : EXTENSION;
+/** The application properties as text headers, then the AMQP content type as `content-type` (it wins). */
+function headerMap(
+  props: Readonly<Record<string, unknown>> | undefined,
+  contentType: string | undefined,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (props !== undefined && props !== null)
+    for (const name of Object.keys(props)) {
+      const text = propertyText(props[name]);
+      // content-type in any spelling is one header (the later wins), as the decoder reads it
+      if (text !== undefined) headers[name.toLowerCase() === CONTENT_TYPE ? CONTENT_TYPE : name] = text;
     }
-    role = { code, attr, exact: name === CONTENT_TYPE };
-    if (roles.size < 10_000) roles.set(name, role);
-  }
-  return role;
-}
-
-/**
- * One pass over the properties. Where names collide (two spellings of one attribute, several
- * content types), the later one wins, and the AMQP content type counts as a property named
- * `content-type` set after the others — as in a header map built from them.
- */
-function readProperties(
-  props: Record<string, unknown> | undefined,
-  amqpContentType: string | undefined,
-): Attributes {
-  const a: Attributes = {};
-  let exactSeen = false;
-  if (props !== undefined && props !== null) {
-    const names = Object.keys(props);
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      const role = propertyRole(name);
-      if (role.code === IGNORED) continue;
-      let text = propertyText(props[name]);
-      if (text === undefined) continue;
-      if (role.code === CORE) a[role.attr as CoreAttribute] = text;
-      else if (role.code === EXTENSION) (a.extensions ??= {})[role.attr] = text;
-      else {
-        if (role.exact && amqpContentType !== undefined) {
-          text = amqpContentType;
-          exactSeen = true;
-        }
-        a.firstContentType ??= text;
-        a.contentType = text;
-      }
-    }
-  }
-  if (amqpContentType !== undefined && !exactSeen) {
-    a.firstContentType ??= amqpContentType;
-    a.contentType = amqpContentType;
-  }
-  return a;
-}
-
-/** Whether a media type leaves the data as bytes (asked of core's decodeData once per type). */
-const bytesTypes = new Map<string, boolean>();
-function decodeBody(body: Uint8Array | undefined, mediaType: string | undefined): unknown {
-  if (body === undefined || mediaType === undefined) return decodeData(body, mediaType);
-  let asBytes = bytesTypes.get(mediaType);
-  if (asBytes === undefined) {
-    let probe: unknown;
-    try {
-      probe = decodeData(new Uint8Array(1), mediaType);
-    } catch {
-      probe = undefined; // JSON: parsing a zero byte fails
-    }
-    asBytes = probe instanceof Uint8Array;
-    if (bytesTypes.size < 1_000) bytesTypes.set(mediaType, asBytes);
-  }
-  return asBytes ? body : decodeData(body, mediaType);
+  if (contentType !== undefined) headers[CONTENT_TYPE] = contentType;
+  return headers;
 }
 
 /** A received body as bytes: data sections as they are; value/sequence sections (other producers) as JSON. */
@@ -244,13 +114,4 @@ function propertyText(v: unknown): string | undefined {
   if (v instanceof Date) return v.toISOString();
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
   return undefined;
-}
-
-/** The application properties, as strings, as undecodable() keeps them for the dead letter. */
-function stringProperties(properties: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(properties ?? {}))
-    if (value !== undefined && value !== null)
-      out[name] = value instanceof Date ? value.toISOString() : String(value);
-  return out;
 }

@@ -119,9 +119,9 @@ export class BinaryDecoder {
     if (
       structured &&
       contentType !== undefined &&
-      body !== undefined &&
       contentType.toLowerCase().startsWith(STRUCTURED_CONTENT_TYPE)
     ) {
+      if (body === undefined) throw new InvalidEventError('data', 'structured CloudEvent without a body');
       return fromStructured(body, { key });
     }
     if (a.specversion === undefined) return undefined;

@@ -31,3 +31,16 @@ describe('undecodable', () => {
     expect(undecodable({ ...raw, attributes: {} }, 'bad').event.extensions).toEqual({});
   });
 });
+
+describe('undecodable: text the wrapper keeps', () => {
+  test('control characters and lone surrogates are replaced; emoji (surrogate pairs) are kept', () => {
+    const decoded = undecodable({ ...raw, key: 'k\u0001🙂\ud800' }, new Error('bad 🙂\u0000'));
+    expect(decoded.event.key).toBe('k\ufffd🙂\ufffd');
+    expect(decoded.undecodable).toBe('bad 🙂?');
+  });
+
+  test('a reason cut at its limit never ends in half a surrogate pair', () => {
+    const decoded = undecodable(raw, new Error(`${'x'.repeat(511)}🙂`));
+    expect(decoded.undecodable).toBe(`${'x'.repeat(511)}?`);
+  });
+});

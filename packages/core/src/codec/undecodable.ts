@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { replaceNonCloudEventsCharacters } from '../event/attribute-checks.js';
 import { createEvent } from '../event/create-event.js';
 import type { Event } from '../event/types.js';
 
@@ -35,8 +36,6 @@ export const UNDECODABLE_TYPE = 'eventport.undecodable';
 export const RAW_ATTRIBUTES_EXTENSION = 'rawattributes';
 const MAX_RAW_ATTRIBUTES = 8 * 1024;
 const MAX_REASON = 512;
-// eslint-disable-next-line no-control-regex -- control characters are what gets replaced
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff]|[\ud800-\udfff]/g;
 
 /**
  * Wraps a message no decoder could read (broken CloudEvents headers, invalid JSON in structured
@@ -46,7 +45,7 @@ const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff]|[\ud8
  */
 export function undecodable(raw: RawMessage, error: unknown): Decoded {
   const reason = describe(error);
-  const key = raw.key?.replace(UNPRINTABLE, '\ufffd');
+  const key = raw.key === undefined ? undefined : replaceNonCloudEventsCharacters(raw.key, '\ufffd');
   const body = raw.body !== undefined && raw.body.byteLength > 0 ? raw.body : undefined;
   const time = raw.time !== undefined && !Number.isNaN(raw.time.getTime()) ? raw.time : undefined;
   try {
@@ -79,8 +78,8 @@ function rawAttributes(attributes: RawMessage['attributes']): Record<string, str
   let size = 2;
   let dropped = 0;
   for (const [rawName, value] of Object.entries(attributes)) {
-    const text = (typeof value === 'string' ? value : String(value)).replace(UNPRINTABLE, '\ufffd');
-    const name = rawName.replace(UNPRINTABLE, '\ufffd');
+    const text = replaceNonCloudEventsCharacters(typeof value === 'string' ? value : String(value), '\ufffd');
+    const name = replaceNonCloudEventsCharacters(rawName, '\ufffd');
     const entry = JSON.stringify(name).length + JSON.stringify(text).length + 2;
     if (size + entry > MAX_RAW_ATTRIBUTES) {
       dropped++;
@@ -95,7 +94,7 @@ function rawAttributes(attributes: RawMessage['attributes']): Record<string, str
 }
 
 function clean(text: string): string {
-  return typeof text === 'string' ? text.replace(UNPRINTABLE, '') : '';
+  return typeof text === 'string' ? replaceNonCloudEventsCharacters(text, '') : '';
 }
 
 function describe(error: unknown): string {
@@ -105,5 +104,9 @@ function describe(error: unknown): string {
   } catch {
     text = 'undecodable message';
   }
-  return text.replace(UNPRINTABLE, '?').slice(0, MAX_REASON);
+  // slicing may split a surrogate pair: the cut half is replaced too
+  return replaceNonCloudEventsCharacters(
+    replaceNonCloudEventsCharacters(text, '?').slice(0, MAX_REASON),
+    '?',
+  );
 }

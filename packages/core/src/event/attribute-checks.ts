@@ -17,11 +17,20 @@ export const EMPTY_EXTENSIONS: Readonly<Record<string, ExtensionValue>> = Object
  * CloudEvents 1.0 "String": control characters (U+0000–U+001F, U+007F–U+009F), Unicode
  * noncharacters and lone surrogates MUST NOT be used in context attributes.
  */
-const NOT_A_CE_STRING =
+const NOT_A_CE_CHARACTER =
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const NOT_A_CE_CHARACTER_ALL = new RegExp(NOT_A_CE_CHARACTER.source, 'g');
 
-const isCloudEventsString = (v: string): boolean => !NOT_A_CE_STRING.test(v);
+const isCloudEventsString = (v: string): boolean => !NOT_A_CE_CHARACTER.test(v);
+
+/**
+ * `text` with every character a CloudEvents String may not hold (the ones `createEvent` refuses)
+ * replaced by `replacement`; surrogate pairs (emoji) are kept.
+ */
+export function replaceNonCloudEventsCharacters(text: string, replacement: string): string {
+  return text.replace(NOT_A_CE_CHARACTER_ALL, replacement);
+}
 /**
  * Values already checked, per attribute: a stream repeats its type, subject, content type and
  * extension values event after event. Ids are unique per event and checked every time.

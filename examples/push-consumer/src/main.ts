@@ -25,7 +25,7 @@ import {
   sleep,
   Verdict,
   waitUntil,
-} from './support.js';
+} from '@eventport/example-support';
 
 /** What the example needs from the broker, and why (see README). */
 const REQUIRES = ['push', 'consume.at-least-once', 'dead-letter'];

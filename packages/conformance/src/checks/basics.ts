@@ -72,7 +72,7 @@ function roundTripInputs(run: string): { name: string; input: EventInput }[] {
 }
 
 /** How `got` differs from `sent` (undefined when equal): every attribute, extension and the data. */
-export function differences(sent: Event, got: Event): string[] {
+function differences(sent: Event, got: Event): string[] {
   const out: string[] = [];
   for (const attr of CORE_ATTRS) {
     if (sent[attr] !== got[attr])

@@ -12,16 +12,13 @@ import {
 import type { Logger } from '@eventport/core';
 import { subscriptionAwareAssigner } from './assigner.js';
 import type { KafkaConfig } from './config.js';
-import { isStaleGeneration, mapKafkaError } from './errors.js';
+import { mapKafkaError } from './errors.js';
 import { FetchBuffer } from './fetch-buffer.js';
+import { OffsetCommits, type CommitFloor } from './offset-commits.js';
 import { resolveStartTargets } from './start-position.js';
-import { TransactionalOutputs, type CommitPoints } from './transactions.js';
+import { TransactionalOutputs } from './transactions.js';
 
-interface PartitionState {
-  /** First offset fetched in this assignment (the group's position when it began); commits must pass it. */
-  floor: number | undefined;
-  /** Last offset committed in this assignment. */
-  committed: number | undefined;
+interface PartitionState extends CommitFloor {
   /** A start position (offset / time) is being applied: its batches are not delivered yet. */
   startPending: boolean;
 }
@@ -54,7 +51,7 @@ const HOLD_MS = 1_000;
  *   the moment they have; if they have not, the topic is paused (kafkajs stops fetching it and
  *   keeps heartbeating) and resumed once the buffer is half empty.
  * - Offsets are committed by the portable layer's contiguous tracker through `commit`; commits are
- *   coalesced and sent every `commitIntervalMs`, when a rebalance starts (kafkajs emits REBALANCING
+ *   coalesced (offset-commits.ts) and sent every `commitIntervalMs`, when a rebalance starts (kafkajs emits REBALANCING
  *   right before it sends JoinGroup after a FindCoordinator round trip, so the OffsetCommit issued
  *   here reaches the coordinator first, under the old generation), and on close.
  * - A commit only ever moves forward and only for partitions this member holds: each assignment
@@ -79,10 +76,8 @@ export class KafkaReceiver implements DriverReceiver {
   private paused = false;
   private epoch = 0;
   private assigned = new Map<number, PartitionState>();
-  private readonly pending = new Map<number, number>();
-  private flushTail: Promise<void> = Promise.resolve();
-  private flushQueued: Promise<void> | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Commit points not written yet, and their writes (offset-commits.ts). */
+  private readonly commits: OffsetCommits;
   private failure: EventPortError | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -132,6 +127,17 @@ export class KafkaReceiver implements DriverReceiver {
       });
       this.stage = (message, outputs) => this.stageOutputs(message, outputs);
     }
+    this.commits = new OffsetCommits({
+      consumer: this.consumer,
+      topic,
+      group: options.group,
+      intervalMs: config.commitIntervalMs,
+      logger: deps.logger,
+      tx: this.tx,
+      assignment: () => ({ partitions: this.assigned, epoch: this.epoch }),
+      isClosed: () => this.closed,
+      fail: (err, why) => this.fail(err, why),
+    });
   }
 
   /** Connects, joins the group and starts fetching. Rejects with a mapped error when the first join fails. */
@@ -202,7 +208,7 @@ export class KafkaReceiver implements DriverReceiver {
     const first = Number(batch.messages[0]!.offset);
     if (state.floor === undefined) {
       state.floor = first;
-      if (this.pending.has(batch.partition)) this.schedule();
+      if (this.commits.has(batch.partition)) this.commits.schedule();
     }
     this.buffer.push(batch.partition, this.epoch, batch.messages);
     resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
@@ -226,7 +232,7 @@ export class KafkaReceiver implements DriverReceiver {
         await heartbeat();
       } catch (err) {
         // a rebalance is starting: commit what is settled while this generation still counts
-        await this.flush().catch(() => undefined);
+        await this.commits.flush().catch(() => undefined);
         throw err;
       }
     }
@@ -251,7 +257,7 @@ export class KafkaReceiver implements DriverReceiver {
     this.assigned = new Map(
       partitions.map((p) => [p, { floor: undefined, committed: undefined, startPending: needsStart }]),
     );
-    for (const p of [...this.pending.keys()]) if (!this.assigned.has(p)) this.pending.delete(p);
+    this.commits.retainOnly(this.assigned);
     for (const p of this.tx?.partitions() ?? []) if (!this.assigned.has(p)) this.tx?.drop(p);
     this.clearBuffer();
     if (needsStart && partitions.length > 0) void this.applyStart(this.epoch, partitions);
@@ -265,7 +271,7 @@ export class KafkaReceiver implements DriverReceiver {
     // Give back what no handler has taken yet (the next owner reads it from the committed offset),
     // and commit what is settled while this generation is still valid.
     this.clearBuffer();
-    void this.flush();
+    void this.commits.flush();
   }
 
   private onCrash(error: unknown, restart: boolean): void {
@@ -353,10 +359,7 @@ export class KafkaReceiver implements DriverReceiver {
   }
 
   commit(partition: string, nextOffset: number): Promise<void> {
-    const p = Number(partition);
-    if (!(nextOffset > (this.pending.get(p) ?? -1))) return Promise.resolve();
-    this.pending.set(p, nextOffset);
-    this.schedule();
+    this.commits.record(Number(partition), nextOffset);
     return Promise.resolve();
   }
 
@@ -367,9 +370,8 @@ export class KafkaReceiver implements DriverReceiver {
   }
 
   private async doClose(): Promise<void> {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.flush().catch(() => undefined);
+    this.commits.stop();
+    await this.commits.flush().catch(() => undefined);
     this.closed = true;
     this.wake();
     await this.consumer
@@ -443,83 +445,13 @@ export class KafkaReceiver implements DriverReceiver {
       const p = Number(m.partition);
       needed.set(p, Math.max(needed.get(p) ?? -1, m.offset! + 1));
     }
-    for (const [p, next] of needed) if (next > (this.pending.get(p) ?? -1)) this.pending.set(p, next);
-    await this.flush();
+    for (const [p, next] of needed) this.commits.record(p, next);
+    await this.commits.flush();
     for (const [p, next] of needed) {
       const s = this.assigned.get(p);
       if (s !== undefined && (s.committed ?? -1) < next) return undefined;
     }
     return messages.filter((m) => m.handle === this.epoch && this.assigned.has(Number(m.partition)));
-  }
-
-  // ---- commits ------------------------------------------------------------------------------
-
-  private schedule(): void {
-    if (this.timer !== undefined || this.closed) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, this.deps.config.commitIntervalMs);
-  }
-
-  /** Commits everything settled so far (one flush at a time; callers share a queued one). */
-  flush(): Promise<void> {
-    if (this.flushQueued !== undefined) return this.flushQueued;
-    const run = this.flushTail.then(() => {
-      this.flushQueued = undefined;
-      return this.doFlush();
-    });
-    this.flushQueued = run;
-    this.flushTail = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Partitions whose commit point can advance now: held by this member, past the assignment's start. */
-  private committable(): { partition: number; next: number }[] {
-    const out: { partition: number; next: number }[] = [];
-    for (const [p, next] of this.pending) {
-      const s = this.assigned.get(p);
-      if (s === undefined || s.floor === undefined) continue; // kept until this member holds p again
-      if (next <= (s.committed ?? s.floor)) {
-        this.pending.delete(p);
-        continue;
-      }
-      out.push({ partition: p, next });
-    }
-    return out;
-  }
-
-  private async doFlush(): Promise<void> {
-    const commits = this.committable();
-    if (commits.length === 0) return;
-    const epoch = this.epoch;
-    if (this.tx !== undefined) return this.commitTransaction(this.tx, commits, epoch);
-    try {
-      await this.consumer.commitOffsets(
-        commits.map((c) => ({ topic: this.topic, partition: c.partition, offset: String(c.next) })),
-      );
-    } catch (err) {
-      const what = isStaleGeneration(err)
-        ? 'the group rebalanced; the events are read again from the last commit'
-        : 'it is retried';
-      this.deps.logger.warn(`offset commit failed (${what})`, {
-        topic: this.topic,
-        group: this.group,
-        error: err,
-      });
-      if (!this.closed) this.schedule();
-      return;
-    }
-    this.committed(commits, epoch);
-  }
-
-  private committed(commits: readonly { partition: number; next: number }[], epoch: number): void {
-    if (epoch !== this.epoch) return;
-    for (const c of commits) {
-      const s = this.assigned.get(c.partition);
-      if (s !== undefined) s.committed = Math.max(s.committed ?? -1, c.next);
-      if (this.pending.get(c.partition) === c.next) this.pending.delete(c.partition);
-    }
   }
 
   // ---- exactly-once -------------------------------------------------------------------------
@@ -529,18 +461,6 @@ export class KafkaReceiver implements DriverReceiver {
     if (this.closed || message.handle !== this.epoch || !this.assigned.has(p) || this.tx === undefined)
       return Promise.resolve(false);
     return this.tx.stage(p, message.offset!, outputs);
-  }
-
-  private async commitTransaction(
-    tx: TransactionalOutputs,
-    commits: CommitPoints,
-    epoch: number,
-  ): Promise<void> {
-    const outcome = await tx.commit(commits, (p) => this.assigned.has(p));
-    if (outcome.kind === 'committed') this.committed(commits, epoch);
-    else if (outcome.kind === 'retry') {
-      if (!this.closed) this.schedule();
-    } else this.fail(outcome.error, outcome.why);
   }
 
   private fail(err: unknown, why: string): void {

@@ -166,7 +166,10 @@ describe('SQS wire format', () => {
     expect(broken.undecodable).toMatch(/JSON/);
     expect(broken.event).toMatchObject({ id: 'm2', type: 'eventport.undecodable' });
     expect(broken.event.data).toEqual(new Uint8Array(Buffer.from('{oops')));
-    const keptAttributes = JSON.parse(String(broken.event.extensions.rawattributes)) as Record<string, string>;
+    const keptAttributes = JSON.parse(String(broken.event.extensions.rawattributes)) as Record<
+      string,
+      string
+    >;
     expect(keptAttributes.ce_id).toBe(wire.attributes.ce_id?.StringValue);
     const badExt = decodeMessage(
       {

@@ -148,35 +148,67 @@ export class ConsumerEngine {
         continue;
       }
       this.spinGuard.reset();
-      const now = Date.now();
-      for (const message of batch) this.dispatch(message, now);
+      this.dispatchBatch(batch, Date.now());
     }
   }
 
-  private dispatch(message: ReceivedMessage, now: number): void {
+  /**
+   * Hands a received batch to the handlers. While the scheduler is idle (nothing running or
+   * queued, so no key is held and every slot is free), the batch runs inline, in order: each
+   * delivery that finishes synchronously (synchronous handler, settled at once) costs no
+   * in-flight entry, scheduler slot or lease watch — nothing can observe it in flight, since
+   * nothing else runs until it is done. The first delivery that goes asynchronous is handed to
+   * the scheduler as the running item of its key (in flight, lease watched), and the rest of
+   * the batch is submitted one by one, so order per key and the concurrency bound hold exactly
+   * as if every delivery had been submitted.
+   */
+  private dispatchBatch(batch: readonly ReceivedMessage[], now: number): void {
+    let i = 0;
+    if (this.scheduler.isIdle) {
+      while (i < batch.length) {
+        const rec = this.admit(batch[i++] as ReceivedMessage);
+        const pending = this.run(rec);
+        if (pending === undefined) continue;
+        this.watch(rec, now);
+        this.scheduler.adopt(rec, this.afterRun(rec, pending));
+        break;
+      }
+    }
+    for (; i < batch.length; i++) {
+      const rec = this.admit(batch[i] as ReceivedMessage);
+      this.watch(rec, now);
+      this.scheduler.submit(rec);
+    }
+  }
+
+  /** Per-delivery work every delivery needs: its context, the count, commit order, at-most-once's early ack. */
+  private admit(message: ReceivedMessage): TrackedDelivery {
     const rec = new TrackedDelivery(message, this.processor.shared);
-    this.inFlight.add(rec);
     this.stats.received++;
     const { settler, options } = this.deps;
     settler.track(rec);
     if (options.delivery === 'at-most-once') void settler.ack(rec);
-    else this.leases?.watch(rec, now);
-    this.scheduler.submit(rec);
+    return rec;
   }
 
-  /** Scheduler task: process one delivery, then release its slot (synchronously when it finished synchronously). */
-  private readonly process = (rec: TrackedDelivery): Promise<void> | undefined => {
-    let pending: Promise<void> | undefined;
+  /** Puts a delivery in flight (backpressure, drain, lease keeping) until `done`. */
+  private watch(rec: TrackedDelivery, now: number): void {
+    this.inFlight.add(rec);
+    if (this.deps.options.delivery !== 'at-most-once') this.leases?.watch(rec, now);
+  }
+
+  /** Starts processing a delivery; returns a promise only while work remains (never rejects synchronously). */
+  private run(rec: TrackedDelivery): Promise<void> | undefined {
     try {
       // Past the drain deadline every unfinished event was given back: do not start its handler.
-      if (!this.hardStop.signal.aborted) pending = this.processor.process(rec);
+      if (!this.hardStop.signal.aborted) return this.processor.process(rec);
     } catch (err) {
       this.internalError(err);
     }
-    if (pending === undefined) {
-      this.done(rec);
-      return undefined;
-    }
+    return undefined;
+  }
+
+  private afterRun(rec: TrackedDelivery, pending: Promise<void>): Promise<void> {
     return pending.then(
       () => this.done(rec),
       (err: unknown) => {
@@ -184,6 +216,16 @@ export class ConsumerEngine {
         this.done(rec);
       },
     );
+  }
+
+  /** Scheduler task: process one delivery, then release its slot (synchronously when it finished synchronously). */
+  private readonly process = (rec: TrackedDelivery): Promise<void> | undefined => {
+    const pending = this.run(rec);
+    if (pending === undefined) {
+      this.done(rec);
+      return undefined;
+    }
+    return this.afterRun(rec, pending);
   };
 
   private done(rec: TrackedDelivery): void {

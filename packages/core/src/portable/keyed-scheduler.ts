@@ -33,6 +33,26 @@ export class KeyedScheduler<T> {
     return n;
   }
 
+  /** True when nothing is running or queued: a caller may then run items itself, in order (see adopt). */
+  get isIdle(): boolean {
+    return this.running === 0 && this.ready.length === 0 && this.waiting.size === 0;
+  }
+
+  /**
+   * Takes over an item the caller started itself while the scheduler was idle and that is
+   * still working (`pending`): it holds a slot and its key until `pending` settles, exactly
+   * as if it had been submitted and started first. Only valid while `isIdle` is true.
+   */
+  adopt(item: T, pending: Promise<void>): void {
+    this.running++;
+    const key = this.keyOf(item);
+    if (key !== undefined) this.waiting.set(key, null);
+    pending.then(
+      () => this.finish(item),
+      () => this.finish(item),
+    );
+  }
+
   submit(item: T): void {
     const key = this.keyOf(item);
     if (key !== undefined) {

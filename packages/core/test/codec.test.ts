@@ -3,6 +3,7 @@ import {
   fromBinary,
   fromPlainMessage,
   fromStructured,
+  fromStructuredObject,
   isStructured,
   toBinary,
   toStructured,
@@ -160,6 +161,28 @@ describe('structured mode', () => {
     for (const doc of ['null', '[]', '"x"', '5']) {
       expect(() => fromStructured(enc.encode(doc))).toThrow(InvalidEventError);
     }
+  });
+
+  it('fromStructuredObject decodes an already-parsed document exactly as fromStructured decodes its JSON', () => {
+    const e = createEvent({
+      type: 't',
+      source: 's',
+      subject: 'sub',
+      data: { a: [1, 'x'] },
+      extensions: { region: 'eu', n: 7 },
+    });
+    const doc = JSON.parse(text.decode(toStructured(e).body!)) as Record<string, unknown>;
+    const fromObject = fromStructuredObject(doc, { key: 'k' });
+    expect(fromObject).toEqual(fromStructured(toStructured(e).body!, { key: 'k' }));
+    expect(fromObject).toMatchObject({ id: e.id, data: { a: [1, 'x'] }, key: 'k' });
+    const bin = JSON.parse(
+      text.decode(toStructured(createEvent({ type: 't', source: 's', data: new Uint8Array([1, 2]) })).body!),
+    );
+    expect(fromStructuredObject(bin).data).toEqual(new Uint8Array([1, 2]));
+    for (const bad of [null, [], 'x', 5]) expect(() => fromStructuredObject(bad)).toThrow(InvalidEventError);
+    expect(() => fromStructuredObject({ type: 't', source: 's', specversion: '1.0' })).toThrow(
+      expect.objectContaining({ field: 'id' }),
+    );
   });
 
   it('isStructured looks at the content-type header only', () => {

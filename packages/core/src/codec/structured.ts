@@ -24,15 +24,26 @@ export function toStructured(event: Event): WireMessage {
 
 /** Decodes a structured-mode body. @throws InvalidEventError on malformed JSON or attributes. */
 export function fromStructured(body: Uint8Array, extra: { key?: string } = {}): Event {
-  let doc: Record<string, unknown>;
+  let doc: unknown;
   try {
-    doc = JSON.parse(decoder.decode(body)) as Record<string, unknown>;
+    doc = JSON.parse(decoder.decode(body));
   } catch (err) {
     throw new InvalidEventError('event', 'structured CloudEvent is not valid JSON', { cause: err });
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+  return fromStructuredObject(doc, extra);
+}
+
+/**
+ * Decodes a structured CloudEvent that is already parsed JSON (e.g. one member of a batch whose
+ * body was parsed as a whole), exactly as {@link fromStructured} decodes its text: without
+ * serializing it again. The document is read, not kept or changed.
+ * @throws InvalidEventError when it is not an object or its attributes are invalid.
+ */
+export function fromStructuredObject(value: unknown, extra: { key?: string } = {}): Event {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidEventError('event', 'structured CloudEvent must be a JSON object');
   }
+  const doc = value as Record<string, unknown>;
   const extensions: Record<string, ExtensionValue> = {};
   for (const [name, value] of Object.entries(doc)) {
     if (

@@ -163,6 +163,30 @@ describe('structured mode', () => {
     }
   });
 
+  it('toStructured writes exactly JSON.stringify of the document, data last (the data bytes are reused)', () => {
+    const cases: [unknown, string | undefined][] = [
+      [{ a: [1, 'x'], s: 'é"\\' }, undefined],
+      ['"quoted" text', 'application/json'],
+      [42, undefined],
+      [null, undefined],
+      ['plain', undefined],
+      [new Uint8Array([1, 2]), undefined],
+      [undefined, undefined],
+    ];
+    for (const [data, datacontenttype] of cases) {
+      const e = createEvent({ type: 't', source: 's', data, datacontenttype, extensions: { x: 1 } });
+      const expected: Record<string, unknown> = {};
+      for (const k of ['id', 'source', 'type', 'specversion', 'time'])
+        expected[k] = (e as unknown as Record<string, unknown>)[k];
+      expected.x = 1;
+      const ct = encodeData(e).contentType;
+      if (ct !== undefined) expected.datacontenttype = ct;
+      if (data instanceof Uint8Array) expected.data_base64 = Buffer.from(data).toString('base64');
+      else if (data !== undefined) expected.data = data;
+      expect(text.decode(toStructured(e).body!)).toBe(JSON.stringify(expected));
+    }
+  });
+
   it('fromStructuredObject decodes an already-parsed document exactly as fromStructured decodes its JSON', () => {
     const e = createEvent({
       type: 't',

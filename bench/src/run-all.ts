@@ -1,6 +1,6 @@
 /**
  * One command for every benchmark that can run here: the embedded broker always; Kafka, SQS
- * (ElasticMQ), Pub/Sub and Event Hubs when their broker answers on loopback (a contender that
+ * (ElasticMQ), Pub/Sub, Event Hubs and Event Grid (namespace pull) when their broker answers on loopback (a contender that
  * cannot run is skipped with the reason printed and recorded). Writes one machine-readable file
  * (default bench/results.json) so that a regression shows up as a diff.
  *
@@ -85,6 +85,11 @@ const BROKER_BENCHES: Partial<Record<ContenderName, BrokerBench>> = {
     script: 'eventhubs-bench.js',
     address: '127.0.0.1:5672',
     args: (quick) => (quick ? ['500', '1'] : []),
+  },
+  eventgrid: {
+    script: 'eventgrid-bench.js',
+    address: hostPort(process.env.EVENTGRID_ENDPOINT, '127.0.0.1:6500'),
+    args: (quick) => (quick ? ['500', '1'] : ['20000', '5']),
   },
 };
 

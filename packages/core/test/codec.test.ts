@@ -3,6 +3,7 @@ import {
   fromBinary,
   fromPlainMessage,
   fromStructured,
+  fromStructuredObject,
   isStructured,
   toBinary,
   toStructured,
@@ -160,6 +161,52 @@ describe('structured mode', () => {
     for (const doc of ['null', '[]', '"x"', '5']) {
       expect(() => fromStructured(enc.encode(doc))).toThrow(InvalidEventError);
     }
+  });
+
+  it('toStructured writes exactly JSON.stringify of the document, data last (the data bytes are reused)', () => {
+    const cases: [unknown, string | undefined][] = [
+      [{ a: [1, 'x'], s: 'é"\\' }, undefined],
+      ['"quoted" text', 'application/json'],
+      [42, undefined],
+      [null, undefined],
+      ['plain', undefined],
+      [new Uint8Array([1, 2]), undefined],
+      [undefined, undefined],
+    ];
+    for (const [data, datacontenttype] of cases) {
+      const e = createEvent({ type: 't', source: 's', data, datacontenttype, extensions: { x: 1 } });
+      const expected: Record<string, unknown> = {};
+      for (const k of ['id', 'source', 'type', 'specversion', 'time'])
+        expected[k] = (e as unknown as Record<string, unknown>)[k];
+      expected.x = 1;
+      const ct = encodeData(e).contentType;
+      if (ct !== undefined) expected.datacontenttype = ct;
+      if (data instanceof Uint8Array) expected.data_base64 = Buffer.from(data).toString('base64');
+      else if (data !== undefined) expected.data = data;
+      expect(text.decode(toStructured(e).body!)).toBe(JSON.stringify(expected));
+    }
+  });
+
+  it('fromStructuredObject decodes an already-parsed document exactly as fromStructured decodes its JSON', () => {
+    const e = createEvent({
+      type: 't',
+      source: 's',
+      subject: 'sub',
+      data: { a: [1, 'x'] },
+      extensions: { region: 'eu', n: 7 },
+    });
+    const doc = JSON.parse(text.decode(toStructured(e).body!)) as Record<string, unknown>;
+    const fromObject = fromStructuredObject(doc, { key: 'k' });
+    expect(fromObject).toEqual(fromStructured(toStructured(e).body!, { key: 'k' }));
+    expect(fromObject).toMatchObject({ id: e.id, data: { a: [1, 'x'] }, key: 'k' });
+    const bin = JSON.parse(
+      text.decode(toStructured(createEvent({ type: 't', source: 's', data: new Uint8Array([1, 2]) })).body!),
+    );
+    expect(fromStructuredObject(bin).data).toEqual(new Uint8Array([1, 2]));
+    for (const bad of [null, [], 'x', 5]) expect(() => fromStructuredObject(bad)).toThrow(InvalidEventError);
+    expect(() => fromStructuredObject({ type: 't', source: 's', specversion: '1.0' })).toThrow(
+      expect.objectContaining({ field: 'id' }),
+    );
   });
 
   it('isStructured looks at the content-type header only', () => {

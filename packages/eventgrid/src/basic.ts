@@ -1,12 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Event } from '@eventport/core';
-import { AzureKeyCredential } from '@azure/core-auth';
+import { AzureKeyCredential, type TokenCredential } from '@azure/core-auth';
 import { EventGridPublisherClient, type CloudEvent } from '@azure/eventgrid';
 import { encodeData } from '@eventport/core/driver';
 import { BASIC_MAX_EVENTS_PER_PUBLISH } from './capabilities.js';
 import type { EventGridConfig } from './config.js';
 import { NamespaceClient } from './client.js';
+import type { EventGridAuth } from './credential.js';
 import { mapHttpFailure } from './errors.js';
 import type { PublishTarget } from './sender.js';
 import { toEventGridSchema } from './eventgrid-schema.js';
@@ -21,17 +22,17 @@ import { batchBody, KEY_EXTENSION } from './wire.js';
  * the emulator (a loopback host) by its path (`/topics/TOPIC/api/events`).
  */
 export class BasicPublishers {
-  readonly #credential: AzureKeyCredential;
+  readonly #credential: AzureKeyCredential | TokenCredential;
   readonly #agent: http.Agent;
   readonly #clients = new Map<string, EventGridPublisherClient<'CloudEvent'>>();
   readonly #rest: NamespaceClient;
 
   constructor(
     private readonly config: EventGridConfig,
-    key: string,
+    auth: EventGridAuth,
   ) {
-    this.#credential = new AzureKeyCredential(key);
-    this.#rest = new NamespaceClient(config, key);
+    this.#credential = 'key' in auth ? new AzureKeyCredential(auth.key) : auth.credential;
+    this.#rest = new NamespaceClient(config, auth);
     this.#agent = config.endpoint.startsWith('http:')
       ? new http.Agent({ keepAlive: true })
       : new https.Agent({ keepAlive: true });

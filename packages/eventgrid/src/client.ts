@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import {
+  bearerTokenAuthenticationPolicy,
   createDefaultHttpClient,
   createHttpHeaders,
   createPipelineFromOptions,
@@ -9,6 +10,7 @@ import {
   type Pipeline,
 } from '@azure/core-rest-pipeline';
 import type { EventGridConfig } from './config.js';
+import { EVENTGRID_SCOPE, type EventGridAuth } from './credential.js';
 import { failureOf, type HttpFailure } from './errors.js';
 
 /** The namespace data-plane API version this client speaks. */
@@ -46,10 +48,13 @@ export type Answer<T> =
  * off because EventPort retries). Unlike `@azure/eventgrid-namespaces` 1.0.0, it sends and
  * returns CloudEvents exactly as JSON, extension attributes included (see the README for the
  * measurement behind this choice). The key sits in a private field; requests carry it as
- * `Authorization: SharedAccessKey <key>`.
+ * `Authorization: SharedAccessKey <key>` (basic publishing: `aeg-sas-key`). With a token credential
+ * instead, the pipeline's bearer-token policy adds `Authorization: Bearer <token>` for
+ * {@link EVENTGRID_SCOPE} (https only; a token is fetched on first use, cached, and refreshed
+ * before it expires; concurrent requests share one fetch).
  */
 export class NamespaceClient {
-  readonly #key: string;
+  readonly #key: string | undefined;
   readonly #pipeline: Pipeline;
   readonly #http: HttpClient;
   readonly #agent: http.Agent;
@@ -57,8 +62,9 @@ export class NamespaceClient {
   readonly #timeoutMs: number;
   readonly #insecure: boolean;
 
-  constructor(config: EventGridConfig, key: string) {
-    this.#key = key;
+  /** `httpClient`: the transport (default: the Azure core one), e.g. to route requests in tests. */
+  constructor(config: EventGridConfig, auth: EventGridAuth, httpClient?: HttpClient) {
+    this.#key = 'key' in auth ? auth.key : undefined;
     this.#endpoint = config.endpoint;
     this.#timeoutMs = config.requestTimeoutMs;
     this.#insecure = config.endpoint.startsWith('http:');
@@ -70,7 +76,12 @@ export class NamespaceClient {
       agent: this.#agent,
       userAgentOptions: { userAgentPrefix: 'eventport-eventgrid' },
     });
-    this.#http = createDefaultHttpClient();
+    if ('credential' in auth) {
+      this.#pipeline.addPolicy(
+        bearerTokenAuthenticationPolicy({ credential: auth.credential, scopes: EVENTGRID_SCOPE }),
+      );
+    }
+    this.#http = httpClient ?? createDefaultHttpClient();
   }
 
   /** Publishes a batch body (a JSON array of structured CloudEvents). */
@@ -142,11 +153,11 @@ export class NamespaceClient {
     const url = new URL(path, this.#endpoint);
     url.searchParams.set('api-version', api === 'basic' ? BASIC_API_VERSION : API_VERSION);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    const headers = createHttpHeaders(
-      api === 'basic'
-        ? { 'aeg-sas-key': this.#key, accept: 'application/json' }
-        : { authorization: `SharedAccessKey ${this.#key}`, accept: 'application/json' },
-    );
+    const headers = createHttpHeaders({ accept: 'application/json' });
+    if (this.#key !== undefined) {
+      if (api === 'basic') headers.set('aeg-sas-key', this.#key);
+      else headers.set('authorization', `SharedAccessKey ${this.#key}`);
+    }
     if (contentType !== undefined) headers.set('content-type', contentType);
     const timeout = AbortSignal.timeout(this.#timeoutMs + extraTimeoutMs);
     const request = createPipelineRequest({

@@ -6,6 +6,8 @@ import {
   redactSecrets,
   type PushAuthenticator,
 } from '@eventport/core/driver';
+import type { TokenCredential } from '@azure/core-auth';
+import { parseCredential, type EventGridAuth } from './credential.js';
 
 /**
  * Options of `connect({ kind: 'eventgrid', … })`, or the query of an `eventgrid://` URL.
@@ -21,6 +23,13 @@ export interface EventGridOptions {
   topic?: string;
   /** The access key (default: the `key` query parameter, then `EVENTGRID_KEY`). */
   key?: string;
+  /**
+   * Options object only, instead of a key: a Microsoft Entra token credential (any object with
+   * `getToken`, e.g. `new DefaultAzureCredential()` from `@azure/identity`). Requests then carry
+   * `Authorization: Bearer …` for the scope `https://eventgrid.azure.net/.default`. Needs https:
+   * refused with a key, and for http endpoints (the emulator takes its key only).
+   */
+  credential?: TokenCredential;
   /** `namespace` (pull, the default) or `basic` (basic topics: publish, and consume by push). */
   mode?: 'namespace' | 'basic';
   /**
@@ -96,6 +105,7 @@ const KNOWN = [
   'endpoint',
   'topic',
   'key',
+  'credential',
   'mode',
   'maxWaitTime',
   'tls',
@@ -109,14 +119,14 @@ const KNOWN = [
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1)$/i;
 
 /**
- * Validates a URL and/or options. No I/O. The key is returned apart from the config, so
- * that the config can be printed. @throws ConfigError naming the bad option.
+ * Validates a URL and/or options. No I/O. The key or credential (`auth`) is returned apart from
+ * the config, so that the config can be printed. @throws ConfigError naming the bad option.
  */
 export function parseEventGridConfig(
   url: URL | undefined,
   options: Readonly<Record<string, unknown>>,
   env: NodeJS.ProcessEnv = process.env,
-): { config: EventGridConfig; key: string; push: PushSecrets } {
+): { config: EventGridConfig; auth: EventGridAuth; push: PushSecrets } {
   for (const k of Object.keys(options)) {
     if (!KNOWN.includes(k)) {
       throw new ConfigError(k, `unknown eventgrid:// option; known: ${KNOWN.join(', ')}`);
@@ -171,14 +181,11 @@ export function parseEventGridConfig(
   if (mode !== 'namespace' && mode !== 'basic') {
     throw new ConfigError('mode', `must be "namespace" or "basic", got ${String(mode)}`);
   }
-  const key = optString(options.key, 'key') ?? env.EVENTGRID_KEY;
-  if (key === undefined || key === '') {
-    throw new ConfigError('key', 'no access key: pass ?key=… (or the key option) or set EVENTGRID_KEY');
-  }
   const loopback = LOOPBACK.test(parsed.hostname);
+  const auth = authOf(options, parsed, loopback, env);
   const push = pushSecrets(options, loopback);
   return {
-    key,
+    auth,
     push,
     config: Object.freeze({
       endpoint: `${parsed.protocol}//${parsed.host}`,
@@ -192,6 +199,35 @@ export function parseEventGridConfig(
       pushEndpoint: pushEndpointOption(options.pushEndpoint),
     }),
   };
+}
+
+function authOf(
+  options: Readonly<Record<string, unknown>>,
+  endpoint: URL,
+  loopback: boolean,
+  env: NodeJS.ProcessEnv,
+): EventGridAuth {
+  const credential = parseCredential(options.credential);
+  const given = optString(options.key, 'key');
+  if (credential !== undefined) {
+    if (given !== undefined) throw new ConfigError('credential', 'give either key or credential, not both');
+    if (endpoint.protocol !== 'https:')
+      throw new ConfigError(
+        'credential',
+        loopback
+          ? `${endpoint.host} is the emulator (loopback, http), which takes its access key, not tokens: leave credential out`
+          : 'a token credential needs an https endpoint (bearer tokens are never sent in clear): drop tls=false',
+      );
+    return { credential };
+  }
+  const key = given ?? env.EVENTGRID_KEY;
+  if (key === undefined || key === '') {
+    throw new ConfigError(
+      'key',
+      'no access key: pass ?key=… (or the key option), set EVENTGRID_KEY, or pass a credential',
+    );
+  }
+  return { key };
 }
 
 function optString(value: unknown, name: string): string | undefined {

@@ -17,6 +17,7 @@ import type { EventGridPublisherClient } from '@azure/eventgrid';
 import { BasicPublishers } from './basic.js';
 import { eventGridCapabilities, NAMESPACE_MAX_EVENTS_PER_PUBLISH } from './capabilities.js';
 import { NamespaceClient } from './client.js';
+import type { EventGridAuth } from './credential.js';
 import { parseEventGridConfig, type EventGridConfig, type PushSecrets } from './config.js';
 import { mapHttpFailure } from './errors.js';
 import { resourceName } from './names.js';
@@ -27,7 +28,7 @@ import { batchBody } from './wire.js';
 
 /** What `broker.raw()` returns: the clients this connection uses. */
 export interface EventGridNative {
-  /** Namespace mode: the thin REST client (publish, receive, settle) with this connection's key. */
+  /** Namespace mode: the thin REST client (publish, receive, settle) with this connection's key or credential. */
   readonly namespace: NamespaceClient | undefined;
   /** Basic mode: the `EventGridPublisherClient` of a topic. */
   publisher(topic: string): EventGridPublisherClient<'CloudEvent'>;
@@ -62,16 +63,16 @@ export class EventGridDriver implements Driver {
 
   constructor(
     readonly config: EventGridConfig,
-    key: string,
+    auth: EventGridAuth,
     private readonly logger: Logger,
     push: PushSecrets = { secret: undefined, authenticate: undefined },
   ) {
     this.capabilities = eventGridCapabilities(config.mode);
     if (config.mode === 'basic') {
-      this.#basic = new BasicPublishers(config, key);
+      this.#basic = new BasicPublishers(config, auth);
       this.#push = new PushConsumers(config, push, logger);
     } else {
-      this.#namespace = new NamespaceClient(config, key);
+      this.#namespace = new NamespaceClient(config, auth);
     }
   }
 
@@ -197,7 +198,7 @@ export const eventGridDriverFactory: DriverFactory = {
   scheme: 'eventgrid',
   packageName: '@eventport/eventgrid',
   create: (url, options, context?: DriverContext) => {
-    const { config, key, push } = parseEventGridConfig(url, options);
-    return new EventGridDriver(config, key, context?.logger ?? silentLogger, push);
+    const { config, auth, push } = parseEventGridConfig(url, options);
+    return new EventGridDriver(config, auth, context?.logger ?? silentLogger, push);
   },
 };

@@ -20,6 +20,7 @@ export {
   type EventGridMode,
   type PushSecrets,
 } from './config.js';
+export { EVENTGRID_SCOPE, parseCredential, type EventGridAuth } from './credential.js';
 export { eventGridPushCodec, fromEventGridSchema, VALIDATION_EVENT_TYPE } from './push-codec.js';
 export { SECRET_PARAM, subscriptionName } from './push-consumers.js';
 export {

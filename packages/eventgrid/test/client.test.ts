@@ -9,10 +9,10 @@ describe('NamespaceClient request timeouts', () => {
   // a referenced timer of requestTimeoutMs + maxWaitTime kept processes alive ~40 s after close.
   test('an aborted receive leaves no timer behind', async () => {
     const server = await fakeServer(() => new Promise(() => undefined)); // never answers
-    const { config, key } = parseEventGridConfig(new URL(`eventgrid://127.0.0.1:${server.port}/orders`), {
+    const { config, auth } = parseEventGridConfig(new URL(`eventgrid://127.0.0.1:${server.port}/orders`), {
       key: 'k',
     });
-    const client = new NamespaceClient(config, key);
+    const client = new NamespaceClient(config, auth);
     try {
       const before = timers();
       const stop = new AbortController();
@@ -31,11 +31,11 @@ describe('NamespaceClient request timeouts', () => {
 
   test('a request that outlives requestTimeoutMs fails (the timeout still applies)', async () => {
     const server = await fakeServer(() => new Promise(() => undefined));
-    const { config, key } = parseEventGridConfig(new URL(`eventgrid://127.0.0.1:${server.port}/orders`), {
+    const { config, auth } = parseEventGridConfig(new URL(`eventgrid://127.0.0.1:${server.port}/orders`), {
       key: 'k',
       requestTimeoutMs: 200,
     });
-    const client = new NamespaceClient(config, key);
+    const client = new NamespaceClient(config, auth);
     try {
       const answer = await client.publish('orders', Buffer.from('[]'));
       expect(answer.ok).toBe(false);

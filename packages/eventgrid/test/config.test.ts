@@ -6,14 +6,14 @@ const parse = (url: string | undefined, options: Record<string, unknown> = {}, e
 
 describe('parseEventGridConfig', () => {
   test('a loopback host implies http (the emulator), the path names the topic', () => {
-    const { config, key } = parse('eventgrid://127.0.0.1:6500/orders?key=k', { key: 'k' });
+    const { config, auth } = parse('eventgrid://127.0.0.1:6500/orders?key=k', { key: 'k' });
     expect(config).toMatchObject({
       endpoint: 'http://127.0.0.1:6500',
       topic: 'orders',
       mode: 'namespace',
       loopback: true,
     });
-    expect(key).toBe('k');
+    expect(auth).toEqual({ key: 'k' });
     expect(parse('eventgrid://localhost:6500', { key: 'k' }).config.endpoint).toBe('http://localhost:6500');
   });
 
@@ -27,10 +27,71 @@ describe('parseEventGridConfig', () => {
   });
 
   test('the key comes from the options (the URL query) or EVENTGRID_KEY', () => {
-    expect(parse('eventgrid://127.0.0.1:6500', {}, { EVENTGRID_KEY: 'from-env' }).key).toBe('from-env');
-    expect(parse('eventgrid://127.0.0.1:6500', { key: 'opt' }, { EVENTGRID_KEY: 'env' }).key).toBe('opt');
+    expect(parse('eventgrid://127.0.0.1:6500', {}, { EVENTGRID_KEY: 'from-env' }).auth).toEqual({
+      key: 'from-env',
+    });
+    expect(parse('eventgrid://127.0.0.1:6500', { key: 'opt' }, { EVENTGRID_KEY: 'env' }).auth).toEqual({
+      key: 'opt',
+    });
     expect(() => parse('eventgrid://127.0.0.1:6500')).toThrow(ConfigError);
     expect(() => parse('eventgrid://127.0.0.1:6500')).toThrow(/key/);
+  });
+
+  describe('credential (a TokenCredential instead of the key)', () => {
+    const credential = { getToken: () => Promise.resolve(null) };
+    const remote = 'https://ns.westeurope-1.eventgrid.azure.net';
+
+    test('any object with getToken is taken, and EVENTGRID_KEY is then not read', () => {
+      for (const mode of ['namespace', 'basic']) {
+        const { auth } = parse(undefined, { endpoint: remote, credential, mode }, { EVENTGRID_KEY: 'env' });
+        expect(auth).toEqual({ credential });
+        expect((auth as { credential: unknown }).credential).toBe(credential);
+      }
+    });
+
+    test.each([
+      ['an object without getToken', {}],
+      ['a string', 'token'],
+      ['null', null],
+      ['a getToken that is not a function', { getToken: 'x' }],
+      [
+        'a getter that throws',
+        Object.defineProperty({}, 'getToken', {
+          get() {
+            throw new Error('secret-in-getter');
+          },
+        }),
+      ],
+    ])('%s is refused with a ConfigError naming credential', (_what, bad) => {
+      let error: unknown;
+      try {
+        parse(undefined, { endpoint: remote, credential: bad });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).message).toMatch(/credential.*getToken/s);
+      expect(String((error as Error).message)).not.toContain('secret-in-getter');
+    });
+
+    test('a credential with a key (option or URL query) is refused', () => {
+      expect(() => parse(undefined, { endpoint: remote, credential, key: 'k' })).toThrow(
+        /credential.*either key or credential/s,
+      );
+      expect(() =>
+        parse('eventgrid://ns.westeurope-1.eventgrid.azure.net/orders', { credential, key: 'from-query' }),
+      ).toThrow(ConfigError);
+    });
+
+    test('a credential against the emulator (loopback http) or any http endpoint is refused', () => {
+      expect(() => parse('eventgrid://127.0.0.1:6500/orders', { credential })).toThrow(
+        /emulator.*leave credential out/s,
+      );
+      expect(() => parse(undefined, { endpoint: 'http://ns.example.invalid', credential })).toThrow(/https/);
+      expect(() => parse('eventgrid://ns.example.invalid/orders', { credential, tls: 'false' })).toThrow(
+        ConfigError,
+      );
+    });
   });
 
   test('options object: endpoint, mode, maxWaitTime', () => {

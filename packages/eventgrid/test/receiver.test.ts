@@ -84,11 +84,11 @@ describe('EventGridReceiver against a fake namespace', () => {
   });
 
   function receiver() {
-    const { config, key } = parseEventGridConfig(new URL(`eventgrid://127.0.0.1:${server.port}/orders`), {
+    const { config, auth } = parseEventGridConfig(new URL(`eventgrid://127.0.0.1:${server.port}/orders`), {
       key: 'sekrit',
       maxWaitTime: 15,
     });
-    const client = new NamespaceClient(config, key);
+    const client = new NamespaceClient(config, auth);
     return {
       client,
       r: new EventGridReceiver(client, {

@@ -16,7 +16,7 @@ import type { WireMessage } from './wire-message.js';
  */
 export type { WireMessage } from './wire-message.js';
 
-export { STRUCTURED_CONTENT_TYPE, toStructured, fromStructured } from './structured.js';
+export { STRUCTURED_CONTENT_TYPE, toStructured, fromStructured, fromStructuredObject } from './structured.js';
 const CORE = ['id', 'source', 'type', 'specversion', 'time', 'subject', 'dataschema'] as const;
 
 /** Header names of the core attributes per prefix, made once (a name concatenated per event costs a string-table lookup as a key). */

@@ -30,6 +30,7 @@ export {
   fromBinary,
   toStructured,
   fromStructured,
+  fromStructuredObject,
   isStructured,
   fromPlainMessage,
   STRUCTURED_CONTENT_TYPE,

@@ -26,10 +26,10 @@ const dedupe =
 // The ReceiptHandleIsInvalid renewals in those runs are the load (a 2 s visibility outrun by a slow
 // emulator), which also makes the expired messages that trigger the refresh. A second, rarer path
 // (5 of ~140 inversions, in the 2 runs whose sends also timed out): a duplicate handled after later
-// events of its key. 3 of them: a held message received again (its visibility ran out before moto
+// events of its key. 1 of them: a held message received again (its visibility ran out before moto
 // applied the renewal) while moto kept accepting the superseded handle for renewals and the delete
 // (../reliability/moto-fifo-handles.test.ts; SQS rejects it and the receiver gives the group back);
-// 2 (one DeleteMessageBatch): a message deleted with success received again 6 s later (not
+// 4 (two DeleteMessageBatch calls, 2 runs): messages deleted with success received again 2-6 s later (not
 // reproduced through the raw client: 2 tries of 50 concurrent DeleteMessageBatch calls kept it deleted).
 const fifoOrder =
   "moto's FIFO receive can return a later message of a group while skipping an earlier one: a long poll keeps the set of in-flight groups it copied at its start and refreshes it mid-scan when it meets an expired message (raw-client test reliability/moto-fifo-group-lock.test.ts); traced runs show every inverted event first received after a later one of its key, both sent in order. SQS FIFO never does this; per-key order on SQS FIFO is verified on ElasticMQ";

@@ -13,11 +13,11 @@ const race =
 const dedupe =
   'moto dedupes a MessageDeduplicationId only against copies still in the queue; SQS remembers it for 5 minutes, also after the first copy was consumed';
 
-// Issue 16, traced (2 Dec 2026): receives, renewals and deletes of the SQS receiver logged for 8
-// failing runs of per-key-order on moto FIFO. Every inverted event was received for the FIRST time
+// Issue 16, traced (2 Dec 2026): receives, renewals and deletes of the SQS receiver logged for 7
+// failing runs of per-key-order on moto FIFO. All but 5 inverted events were received for the FIRST time
 // (ApproximateReceiveCount 1) after a later event of its key, although both were sent in order by
-// sequential, successful SendMessageBatch calls (moto's SentTimestamp agrees: 78 of 78 inverted pairs
-// in two traced runs). So moto's ReceiveMessage returned a group's later message while skipping an
+// sequential, successful SendMessageBatch calls (moto's SentTimestamp agrees: 128 of 128 inverted pairs
+// in the four runs traced with it). So moto's ReceiveMessage returned a group's later message while skipping an
 // earlier one; EventPort hands messages over in the order received. Cause, reproduced through the
 // raw client in ../reliability/moto-fifo-group-lock.test.ts: moto 5.2 copies the set of in-flight
 // groups when a ReceiveMessage call starts and refreshes it only when the scan meets a message whose

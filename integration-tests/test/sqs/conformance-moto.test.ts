@@ -13,24 +13,25 @@ const race =
 const dedupe =
   'moto dedupes a MessageDeduplicationId only against copies still in the queue; SQS remembers it for 5 minutes, also after the first copy was consumed';
 
-// Issue 16, traced (2 Dec 2026): receives, renewals and deletes of the SQS receiver logged for 7
-// failing runs of per-key-order on moto FIFO. All but 5 inverted events were received for the FIRST time
-// (ApproximateReceiveCount 1) after a later event of its key, although both were sent in order by
-// sequential, successful SendMessageBatch calls (moto's SentTimestamp agrees: 128 of 128 inverted pairs
-// in the four runs traced with it). So moto's ReceiveMessage returned a group's later message while skipping an
-// earlier one; EventPort hands messages over in the order received. Cause, reproduced through the
-// raw client in ../reliability/moto-fifo-group-lock.test.ts: moto 5.2 copies the set of in-flight
-// groups when a ReceiveMessage call starts and refreshes it only when the scan meets a message whose
-// visibility ran out, so a long poll that began while the group's head was in flight skips the group
-// after the head was deleted, then, refreshed mid-scan, returns the group's messages after that point.
-// The ReceiptHandleIsInvalid renewals in those runs are the load (a 2 s visibility outrun by a slow
-// emulator), which also makes the expired messages that trigger the refresh. A second, rarer path
-// (5 of ~140 inversions, in the 2 runs whose sends also timed out): a duplicate handled after later
-// events of its key. 1 of them: a held message received again (its visibility ran out before moto
-// applied the renewal) while moto kept accepting the superseded handle for renewals and the delete
-// (../reliability/moto-fifo-handles.test.ts; SQS rejects it and the receiver gives the group back);
-// 4 (two DeleteMessageBatch calls, 2 runs): messages deleted with success received again 2-6 s later (not
-// reproduced through the raw client: 2 tries of 50 concurrent DeleteMessageBatch calls kept it deleted).
+// Issue 16, traced (2 Dec 2026): receives, renewals and deletes of the SQS receiver logged for 8
+// failing runs of per-key-order on moto FIFO. All but 8 inverted events were received for the FIRST
+// time (ApproximateReceiveCount 1) after a later event of their key, although both were sent in order
+// by sequential, successful SendMessageBatch calls (moto's SentTimestamp agrees: 131 of 131 inverted
+// pairs in the five runs traced with it). So moto's ReceiveMessage returned a group's later message
+// while skipping an earlier one; EventPort hands messages over in the order received. Cause,
+// reproduced through the raw client in ../reliability/moto-fifo-group-lock.test.ts: moto 5.2 copies
+// the set of in-flight groups when a ReceiveMessage call starts and refreshes it only when the scan
+// meets a message whose visibility ran out, so a long poll that began while the group's head was in
+// flight skips the group after the head was deleted, then, refreshed mid-scan, returns the group's
+// messages after that point. The ReceiptHandleIsInvalid renewals in those runs are the load (a 2 s
+// visibility outrun by a slow emulator), which also makes the expired messages that trigger the
+// refresh. The other 8 (in 3 runs) were duplicates handled after later events of their key: 1 a held
+// message received again (its visibility ran out before moto applied the renewal) while moto kept
+// accepting the superseded handle for the renewal and the delete (../reliability/moto-fifo-handles
+// .test.ts; SQS rejects it and the receiver gives the group back); 7 (from 4 DeleteMessageBatch
+// calls) messages received once, deleted with success, and received again 2-6 s later (not
+// reproduced through the raw client: 2 tries of 50 concurrent DeleteMessageBatch calls kept them
+// deleted).
 const fifoOrder =
   "moto's FIFO receive can return a later message of a group while skipping an earlier one: a long poll keeps the set of in-flight groups it copied at its start and refreshes it mid-scan when it meets an expired message (raw-client test reliability/moto-fifo-group-lock.test.ts); traced runs show every inverted event first received after a later one of its key, both sent in order. SQS FIFO never does this; per-key order on SQS FIFO is verified on ElasticMQ";
 

@@ -7,8 +7,10 @@
  * message will not be deleted"). moto 5 deletes the message with a superseded handle, after which
  * the current holder's handle is invalid. The SQS FIFO receiver relies on SQS's rule to recover
  * when a lease ran out (a message received again while its first copy was being handled: the first
- * copy's ack must not remove the second), so on moto that recovery path misbehaves; see the
- * per-key-order gap in ../sqs/conformance-moto.test.ts.
+ * copy's ack must not remove the second), so on moto that recovery path misbehaves. Traces of the
+ * failing per-key-order runs on moto show this path giving duplicates and ReceiptHandleIsInvalid
+ * renewals, not the inversions: those come from moto's FIFO group lock
+ * (moto-fifo-group-lock.test.ts; the per-key-order gap in ../sqs/conformance-moto.test.ts).
  *
  * @brokers moto
  */

@@ -13,16 +13,27 @@ const race =
 const dedupe =
   'moto dedupes a MessageDeduplicationId only against copies still in the queue; SQS remembers it for 5 minutes, also after the first copy was consumed';
 
-// Issue 16: ten runs of per-key-order on moto FIFO (2 Dec 2026, on a 2-core machine at load 12-15):
-// 6 passed, 1 could not send its 2,000 events within 180 s, 3 saw 1, 9 and 42 inversions; each of
-// those logged lease renewals failing with ReceiptHandleIsInvalid (a message whose 2 s visibility ran
-// out on the overloaded emulator and was received again). SQS recovers from that by its receipt-
-// handle rule, moto does not: ../reliability/moto-fifo-handles.test.ts shows moto deleting a message
-// with a superseded handle (SQS deletes only with the latest one), which can remove the copy received
-// again and let the held copy be handed over after later messages of its group (the likely path,
-// not traced end to end).
+// Issue 16, traced (2 Dec 2026): receives, renewals and deletes of the SQS receiver logged for 8
+// failing runs of per-key-order on moto FIFO. All but 8 inverted events were received for the FIRST
+// time (ApproximateReceiveCount 1) after a later event of their key, although both were sent in order
+// by sequential, successful SendMessageBatch calls (moto's SentTimestamp agrees: 131 of 131 inverted
+// pairs in the five runs traced with it). So moto's ReceiveMessage returned a group's later message
+// while skipping an earlier one; EventPort hands messages over in the order received. Cause,
+// reproduced through the raw client in ../reliability/moto-fifo-group-lock.test.ts: moto 5.2 copies
+// the set of in-flight groups when a ReceiveMessage call starts and refreshes it only when the scan
+// meets a message whose visibility ran out, so a long poll that began while the group's head was in
+// flight skips the group after the head was deleted, then, refreshed mid-scan, returns the group's
+// messages after that point. The ReceiptHandleIsInvalid renewals in those runs are the load (a 2 s
+// visibility outrun by a slow emulator), which also makes the expired messages that trigger the
+// refresh. The other 8 (in 3 runs) were duplicates handled after later events of their key: 1 a held
+// message received again (its visibility ran out before moto applied the renewal) while moto kept
+// accepting the superseded handle for the renewal and the delete (../reliability/moto-fifo-handles
+// .test.ts; SQS rejects it and the receiver gives the group back); 7 (from 4 DeleteMessageBatch
+// calls) messages received once, deleted with success, and received again 2-6 s later (not
+// reproduced through the raw client: 2 tries of 50 concurrent DeleteMessageBatch calls kept them
+// deleted).
 const fifoOrder =
-  "moto deletes a FIFO message with a superseded receipt handle (SQS deletes only with the latest one; raw-client test reliability/moto-fifo-handles.test.ts): when a message's visibility runs out on the busy emulator and it is received again, the first copy's ack can remove the second, and the group's order broke (ten runs: 6 passed, 3 saw 1-42 inversions with ReceiptHandleIsInvalid renewals, 1 timed out sending); per-key order on SQS FIFO is verified on ElasticMQ in every run";
+  "moto's FIFO receive can return a later message of a group while skipping an earlier one: a long poll keeps the set of in-flight groups it copied at its start and refreshes it mid-scan when it meets an expired message (raw-client test reliability/moto-fifo-group-lock.test.ts); traced runs show every inverted event first received after a later one of its key, both sent in order. SQS FIFO never does this; per-key order on SQS FIFO is verified on ElasticMQ";
 
 // Not proven to be moto (issue 16 asks for a raw-client reproduction): in 1 of 3 runs on moto the
 // check saw 2 inversions and one message ~19 s late (ElasticMQ passes every run); raw-client probes

@@ -8,7 +8,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -26,6 +25,7 @@ import { log } from '../../src/brokers/log.js';
 import { eventhubs } from '../../src/brokers/services/eventhubs.js';
 import { waitUntil } from '../../src/brokers/wait.js';
 import { requireEnv, uniqueName } from '../support/env.js';
+import { freePort } from '../support/free-port.js';
 
 jest.setTimeout(90_000);
 
@@ -35,17 +35,6 @@ let port: number;
 let child: ChildProcess | undefined;
 let container: ContainerClient;
 let store: CheckpointStore;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port: p } = server.address() as net.AddressInfo;
-      server.close(() => resolve(p));
-    });
-  });
-}
 
 /** Starts the built CLI on `port` with `dataDir`; resolves once it answers AMQP. */
 async function startEmulator(): Promise<void> {

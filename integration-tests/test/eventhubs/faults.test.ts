@@ -26,6 +26,7 @@ import {
   uniqueHub,
   until,
 } from './support/eventhubs.js';
+import { freePort } from '../support/free-port.js';
 
 jest.setTimeout(180_000);
 
@@ -35,14 +36,6 @@ afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await Promise.allSettled(brokers.map((b) => b.close()));
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {

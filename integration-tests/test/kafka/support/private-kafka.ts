@@ -12,7 +12,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { probeKafka } from '../../../src/brokers/kafka-probe.js';
@@ -23,20 +22,10 @@ import { KAFKA_VERSION, kafka as kafkaSpec } from '../../../src/brokers/services
 import { javaCommand, LOOPBACK } from '../../../src/brokers/services/spec.js';
 import { waitUntil } from '../../../src/brokers/wait.js';
 import { createTestCa, type TestCa } from './test-ca.js';
+import { freePort } from '../../support/free-port.js';
 
 const SHARED_PORT = 9092;
 const SHARED_CONTROLLER_PORT = 9093;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface PrivateKafkaOptions {
   /** Adds a SASL_SSL listener (SCRAM-SHA-512 over TLS) for these users (name → password). */

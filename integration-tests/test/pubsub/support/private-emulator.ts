@@ -6,7 +6,6 @@
  * restart starts empty.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { probePubSub } from '../../../src/brokers/probes.js';
@@ -14,17 +13,7 @@ import { groupAlive, killGroup, spawnDetached, stopGroup, tail } from '../../../
 import { pubsub as pubsubSpec } from '../../../src/brokers/services/pubsub.js';
 import { LOOPBACK } from '../../../src/brokers/services/spec.js';
 import { waitUntil } from '../../../src/brokers/wait.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../support/free-port.js';
 
 export class PrivateEmulator {
   private pid: number | undefined;

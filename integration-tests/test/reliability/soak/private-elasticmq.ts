@@ -7,7 +7,6 @@
  * memory, not EventPort.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { cacheRoot } from '../../../src/brokers/paths.js';
@@ -16,17 +15,7 @@ import { groupAlive, killGroup, spawnDetached, stopGroup, tail } from '../../../
 import { ELASTICMQ_VERSION, elasticmq } from '../../../src/brokers/services/elasticmq.js';
 import { javaCommand, jvmFlags, LOOPBACK } from '../../../src/brokers/services/spec.js';
 import { waitUntil } from '../../../src/brokers/wait.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../support/free-port.js';
 
 export class PrivateElasticMq {
   private pid: number | undefined;

@@ -45,7 +45,7 @@ import { ContainerClient } from '@azure/storage-blob';
 import { connect, silentLogger, type Broker } from '@eventport/core';
 import '@eventport/eventhubs';
 import { startEmulator, type Emulator } from './eventhubs-emulator.js';
-import { bounded, fmt, gc } from './stats.js';
+import { bounded, fmt, median, pair } from './stats.js';
 
 const EVENTS = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -300,25 +300,6 @@ async function epConsume(emulator: Emulator, hub: string): Promise<Measured> {
 }
 
 // ---- main --------------------------------------------------------------------------------------
-
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** Runs raw then EventPort, or the other way round on odd rounds (so drift favours neither). */
-async function pair<T>(round: number, raw: () => Promise<T>, ep: () => Promise<T>): Promise<[T, T]> {
-  gc();
-  if (round % 2 === 0) {
-    const a = await raw();
-    gc();
-    return [a, await ep()];
-  }
-  const b = await ep();
-  gc();
-  return [await raw(), b];
-}
 
 let seq = 0;
 const hubName = (what: string): string => `bench-${what}-${process.pid}-${++seq}`;

@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type IHeaders, type Message } from 'kafkajs';
 import { connect, silentLogger, type Broker } from '@eventport/core';
 import '@eventport/kafka';
-import { bounded, fmt, gc, percentile, sortedCopy } from './stats.js';
+import { bounded, fmt, gc, median, pair, percentile, sortedCopy } from './stats.js';
 
 const EVENTS = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -307,25 +307,6 @@ async function consumed(start: Promise<Consuming>): Promise<Measured> {
 }
 
 // ---- main --------------------------------------------------------------------------------------
-
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** Runs raw then EventPort, or the other way round on odd rounds (so drift favours neither). */
-async function pair<T>(round: number, raw: () => Promise<T>, ep: () => Promise<T>): Promise<[T, T]> {
-  gc();
-  if (round % 2 === 0) {
-    const a = await raw();
-    gc();
-    return [a, await ep()];
-  }
-  const b = await ep();
-  gc();
-  return [await raw(), b];
-}
 
 async function main(): Promise<void> {
   const raw: Round[] = [];

@@ -53,3 +53,16 @@ export function median(values: readonly number[]): number {
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
+
+/** Runs raw then EventPort, or the other way round on odd rounds (so drift favours neither). */
+export async function pair<T>(round: number, raw: () => Promise<T>, ep: () => Promise<T>): Promise<[T, T]> {
+  gc();
+  if (round % 2 === 0) {
+    const a = await raw();
+    gc();
+    return [a, await ep()];
+  }
+  const b = await ep();
+  gc();
+  return [await raw(), b];
+}

@@ -67,9 +67,15 @@ logger.clients.name = org.apache.kafka
 logger.clients.level = WARN
 `;
 
-/** A Kafka cluster id: 16 random bytes, base64url without padding. */
-function clusterId(): string {
-  return crypto.randomBytes(16).toString('base64url');
+/**
+ * A Kafka cluster id: 16 random bytes, base64url without padding, never starting with '-' (the
+ * storage tool would read such an id as an option and fail; Kafka's own ids avoid it too).
+ */
+export function clusterId(): string {
+  for (;;) {
+    const id = crypto.randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function libsDir(): string {

@@ -10,7 +10,6 @@
  * are written when the storage is formatted. Failed authentications (SASL or TLS) are logged by the
  * broker, one line per connection: `authFailures()` counts them.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +17,7 @@ import { probeKafka } from '../../../src/brokers/kafka-probe.js';
 import { groupAlive, killGroup, spawnDetached, stopGroup, tail } from '../../../src/brokers/proc.js';
 import { cacheRoot } from '../../../src/brokers/paths.js';
 import { runChecked } from '../../../src/brokers/run.js';
-import { KAFKA_VERSION, kafka as kafkaSpec } from '../../../src/brokers/services/kafka.js';
+import { clusterId, KAFKA_VERSION, kafka as kafkaSpec } from '../../../src/brokers/services/kafka.js';
 import { javaCommand, LOOPBACK } from '../../../src/brokers/services/spec.js';
 import { waitUntil } from '../../../src/brokers/wait.js';
 import { createTestCa, type TestCa } from './test-ca.js';
@@ -170,7 +169,7 @@ export class PrivateKafka {
         'kafka.tools.StorageTool',
         'format',
         '-t',
-        randomBytes(16).toString('base64url'),
+        clusterId(),
         '-c',
         formatProperties,
         ...scram,

@@ -9,7 +9,7 @@ import {
   DEAD_LETTER_ATTEMPTS,
   DEAD_LETTER_REASON,
 } from '../src/portable/dead-letter-event.js';
-import { TrackedDelivery } from '../src/portable/tracked-delivery.js';
+import { TrackedDelivery, type DeliveryShared } from '../src/portable/tracked-delivery.js';
 import { createEvent } from '../src/event/create-event.js';
 import { deferred, message, type Deferred } from './helpers/fakes.js';
 
@@ -346,6 +346,42 @@ describe('LeaseKeeper', () => {
     await jest.advanceTimersByTimeAsync(0);
     expect(extended).toEqual([0]);
     expect(rec.leaseUntil).toBe(600);
+    keeper.stop();
+  });
+
+  it("applies a delivery's lease changes in the order asked: a renewal sent earlier never cuts short a longer extension asked later", async () => {
+    jest.useFakeTimers({ now: 0 });
+    // The broker applies a change when its request arrives; the keeper's renewals are slow (300 ms), the handler's are quick.
+    let brokerDeadline = 100;
+    const extendLease = (_m: unknown, ms: number): Promise<void> => {
+      const sent = Date.now();
+      return new Promise((resolve) =>
+        setTimeout(
+          () => {
+            brokerDeadline = sent + ms;
+            resolve();
+          },
+          ms === 600 ? 300 : 0,
+        ),
+      );
+    };
+    const shared = { receiver: { extendLease } } as unknown as DeliveryShared;
+    const inFlight = new Set<TrackedDelivery>();
+    const keeper = new LeaseKeeper(
+      600,
+      inFlight,
+      (rec, ms) => extendLease(rec.message, ms),
+      () => undefined,
+    );
+    // held back by the driver: 100 ms left at hand-off, so the keeper renews at once
+    const rec = new TrackedDelivery(message({}, { leaseUntil: 100 }), shared);
+    inFlight.add(rec);
+    keeper.watch(rec, 0);
+    const handlerExtension = rec.extendLease(1_200); // the handler, at once
+    await jest.advanceTimersByTimeAsync(400);
+    await handlerExtension;
+    expect(brokerDeadline).toBeGreaterThanOrEqual(1_200);
+    expect(rec.leaseUntil).toBeLessThanOrEqual(brokerDeadline);
     keeper.stop();
   });
 

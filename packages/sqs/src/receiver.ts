@@ -1,5 +1,4 @@
 import {
-  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   type Message,
@@ -16,8 +15,9 @@ import {
 } from '@eventport/core/driver';
 import { REQUEST_TIMEOUT_MS } from './clients.js';
 import { Coalescer } from './coalescer.js';
-import { isGoneEntry, mapAwsError, mapEntryError } from './errors.js';
+import { mapAwsError, mapEntryError } from './errors.js';
 import type { QueueRef } from './resources.js';
+import { VisibilityChanges, type VisibilityTarget } from './visibility.js';
 import { decodeMessage, encodeMessage, type EncodedMessage } from './wire.js';
 
 /** ChangeMessageVisibility's ceiling: 12 hours from the first receive. */
@@ -25,17 +25,15 @@ export const MAX_VISIBILITY_S = 12 * 3600;
 const SYSTEM_ATTRIBUTES = ['ApproximateReceiveCount', 'SentTimestamp', 'MessageGroupId'] as const;
 
 /** The driver's handle of a received message. */
-export interface SqsHandle {
+export interface SqsHandle extends VisibilityTarget {
   readonly receipt: string;
   readonly messageId: string;
   /** MessageGroupId (FIFO). */
   readonly group: string | undefined;
   /** When it was received (ms since epoch). */
   readonly receivedAt: number;
-  /** Its visibility deadline (ms since epoch), moved only once SQS confirmed a change. */
+  /** Its visibility deadline (ms since epoch), moved only once SQS confirmed a change (changes apply in order). */
   visibleAt: number;
-  /** A heartbeat renewal is in flight. */
-  renewing: boolean;
 }
 
 /**
@@ -114,7 +112,8 @@ function handleOf(m: ReceivedMessage): SqsHandle {
  *   buffer for the next one.
  * - Acks become DeleteMessageBatch requests, lease extensions and nacks
  *   ChangeMessageVisibilityBatch requests (10 per request, gathered per turn of
- *   the event loop).
+ *   the event loop); a message's visibility changes are applied in the order
+ *   asked ({@link VisibilityChanges}).
  * - FIFO with per-key ordering: while a message group has a message out with the
  *   portable layer, later messages of that group wait here (their visibility kept
  *   alive). The next one is released only once the current one's delete
@@ -135,8 +134,7 @@ export class SqsReceiver implements DriverReceiver {
   readonly settlement = 'per-message' as const;
   private readonly abort = new AbortController();
   private readonly deletes: Coalescer<string>;
-  /** `strict`: a change whose message is no longer in flight fails (a renewal); else that is fine (a give-back). */
-  private readonly visibility: Coalescer<{ receipt: string; seconds: number; strict: boolean }>;
+  private readonly visibility: VisibilityChanges;
   /** Messages given to the portable layer and not settled yet, by receipt handle. */
   private readonly out = new Map<string, SqsHandle>();
   /** Received, not yet returned by `receive`. */
@@ -179,31 +177,9 @@ export class SqsReceiver implements DriverReceiver {
         )
         .catch((err: unknown) => Promise.reject(mapAwsError(err, `delete from ${settings.queue.name}`)));
       // An expired receipt handle fails the delete: the message comes back (real SQS FIFO).
-      return entryErrors(receipts.length, out.Failed, `delete from ${settings.queue.name}`, () => true);
+      return entryErrors(receipts.length, out.Failed, `delete from ${settings.queue.name}`);
     });
-    this.visibility = new Coalescer(async (changes) => {
-      const out = await this.sqs
-        .send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: url,
-            Entries: changes.map((c, i) => ({
-              Id: String(i),
-              ReceiptHandle: c.receipt,
-              VisibilityTimeout: c.seconds,
-            })),
-          }),
-          { requestTimeout: REQUEST_TIMEOUT_MS },
-        )
-        .catch((err: unknown) =>
-          Promise.reject(mapAwsError(err, `change visibility in ${settings.queue.name}`)),
-        );
-      return entryErrors(
-        changes.length,
-        out.Failed,
-        `change visibility in ${settings.queue.name}`,
-        (i) => changes[i]!.strict,
-      );
-    });
+    this.visibility = new VisibilityChanges(sqs, settings.queue);
   }
 
   async receive(max: number, signal: AbortSignal): Promise<ReceivedMessage[]> {
@@ -267,11 +243,9 @@ export class SqsReceiver implements DriverReceiver {
       this.active.delete(h.group!);
       this.wake?.();
     }
-    return this.visibility.add({
-      receipt: h.receipt,
-      seconds: this.remaining(h, Math.ceil(delayMs / 1000)),
-      strict: false,
-    });
+    return this.visibility
+      .change(h, () => this.remaining(h, Math.ceil(delayMs / 1000)), false)
+      .then(() => undefined);
   }
 
   async deadLetter(message: ReceivedMessage, reason: string): Promise<void> {
@@ -303,10 +277,7 @@ export class SqsReceiver implements DriverReceiver {
   async extendLease(message: ReceivedMessage, ms: number): Promise<void> {
     const h = this.out.get(handleOf(message).receipt);
     if (h === undefined) return;
-    const seconds = this.remaining(h, Math.ceil(ms / 1000));
-    const started = Date.now();
-    await this.visibility.add({ receipt: h.receipt, seconds, strict: true });
-    h.visibleAt = Math.max(h.visibleAt, started + seconds * 1000);
+    h.visibleAt = await this.visibility.change(h, () => this.remaining(h, Math.ceil(ms / 1000)), true);
   }
 
   close(): Promise<void> {
@@ -326,7 +297,7 @@ export class SqsReceiver implements DriverReceiver {
     this.buffer = [];
     this.held.clear();
     this.heldCount = 0;
-    await Promise.allSettled(unseen.map((m) => this.giveBack(handleOf(m).receipt, handleOf(m).messageId)));
+    await Promise.allSettled(unseen.map((m) => this.giveBack(handleOf(m))));
     await Promise.allSettled([this.deletes.drain(), this.visibility.drain()]);
   }
 
@@ -359,7 +330,10 @@ export class SqsReceiver implements DriverReceiver {
       .then(
         (out) => {
           if (this.closing === undefined) this.accept(out.Messages ?? []);
-          else for (const m of out.Messages ?? []) void this.giveBack(m.ReceiptHandle, m.MessageId);
+          else
+            for (const m of out.Messages ?? [])
+              if (m.ReceiptHandle !== undefined && m.MessageId !== undefined)
+                void this.giveBack({ receipt: m.ReceiptHandle, messageId: m.MessageId });
         },
         (err: unknown) => {
           if (this.abort.signal.aborted) return;
@@ -398,7 +372,6 @@ export class SqsReceiver implements DriverReceiver {
         group,
         receivedAt: now,
         visibleAt: now + this.visibilityS * 1000,
-        renewing: false,
       };
       const receives = Math.max(1, Number(m.Attributes?.ApproximateReceiveCount ?? 1) || 1);
       const decoded = decodeMessage(m, this.settings.queue.url);
@@ -476,16 +449,20 @@ export class SqsReceiver implements DriverReceiver {
     if (waiting !== undefined) {
       this.held.delete(group);
       this.heldCount -= waiting.length;
-      for (const w of waiting) void this.giveBack(handleOf(w).receipt, handleOf(w).messageId);
+      for (const w of waiting) void this.giveBack(handleOf(w));
     }
     this.wake?.(); // a receive waiting for held messages may have nothing left to wait for
   }
 
   /** Makes a message the handlers never saw visible again; that receive is not an attempt. */
-  private giveBack(receipt: string | undefined, messageId: string | undefined): Promise<void> {
-    if (messageId !== undefined) this.ledger.add(this.settings.queue.url, messageId, -1);
-    if (receipt === undefined) return Promise.resolve();
-    return this.visibility.add({ receipt, seconds: 0, strict: false }).catch(() => undefined);
+  private giveBack(h: VisibilityTarget & { readonly messageId: string }): Promise<void> {
+    this.ledger.add(this.settings.queue.url, h.messageId, -1);
+    return this.visibility
+      .change(h, () => 0, false)
+      .then(
+        () => undefined,
+        () => undefined,
+      );
   }
 
   /** FIFO hold-back: hands a nacked message over again after `delayMs`, its visibility kept meanwhile. */
@@ -518,7 +495,7 @@ export class SqsReceiver implements DriverReceiver {
         const back = waiting.splice(at);
         this.heldCount -= back.length;
         if (waiting.length === 0) this.held.delete(h.group);
-        for (const w of back) void this.giveBack(handleOf(w).receipt, handleOf(w).messageId);
+        for (const w of back) void this.giveBack(handleOf(w));
         this.wake?.();
         return;
       }
@@ -550,24 +527,20 @@ export class SqsReceiver implements DriverReceiver {
       const now = Date.now();
       for (const m of held) {
         const h = handleOf(m);
-        if (h.renewing || h.visibleAt - now > visibilityMs / 2) continue;
+        if (h.visibilityChange !== undefined || h.visibleAt - now > visibilityMs / 2) continue;
         if (h.visibleAt <= now) {
           this.lost(m);
           continue;
         }
-        const seconds = this.remaining(h, this.visibilityS);
-        h.renewing = true;
-        this.visibility.add({ receipt: h.receipt, seconds, strict: true }).then(
-          () => {
-            h.renewing = false;
-            h.visibleAt = Math.max(h.visibleAt, now + seconds * 1000);
-          },
-          (err: unknown) => {
-            h.renewing = false;
-            // retryable and time left: the next beat tries again
-            if (!isRetryable(err) || h.visibleAt <= Date.now()) this.lost(m);
-          },
-        );
+        this.visibility
+          .change(h, () => this.remaining(h, this.visibilityS), true)
+          .then(
+            (until) => void (h.visibleAt = until),
+            (err: unknown) => {
+              // retryable and time left: the next beat tries again
+              if (!isRetryable(err) || h.visibleAt <= Date.now()) this.lost(m);
+            },
+          );
       }
     }, period);
     this.heartbeat.unref();
@@ -582,14 +555,9 @@ function entryErrors(
   count: number,
   failed: readonly { Id?: string; Code?: string; Message?: string; SenderFault?: boolean }[] | undefined,
   what: string,
-  strict: (index: number) => boolean,
 ): (Error | undefined)[] {
   const errors = new Array<Error | undefined>(count);
-  for (const f of failed ?? []) {
-    // a give-back of a message no longer in flight has nothing left to do; a delete or renewal failed
-    if (isGoneEntry(f.Code) && !strict(Number(f.Id))) continue;
-    errors[Number(f.Id)] = mapEntryError(f, what);
-  }
+  for (const f of failed ?? []) errors[Number(f.Id)] = mapEntryError(f, what);
   return errors;
 }
 

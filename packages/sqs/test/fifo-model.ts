@@ -24,7 +24,8 @@ import {
  *
  * It answers the commands the adapter sends (`send(command, options)` like
  * SQSClient) and reads the clock through Date.now(), so jest's fake timers drive
- * it. `faults` fails chosen requests.
+ * it. `faults` fails chosen requests; `latency` delays chosen ones (so one sent
+ * later can be applied first, as over several connections to the real service).
  */
 export interface ModelMessage {
   readonly id: string;
@@ -55,6 +56,8 @@ export class FifoModel {
   readonly log: ModelOp[] = [];
   /** Returns an error to throw instead of answering this request (fault injection). */
   faults: ((op: string, input: unknown) => Error | undefined) | undefined;
+  /** How long (ms of the model's clock) a request takes before it is applied; requests in flight may overtake each other. */
+  latency: ((op: string, input: unknown) => number) | undefined;
   private seq = 0;
   private receipts = 0;
   private readonly dedupe = new Map<string, number>();
@@ -85,6 +88,8 @@ export class FifoModel {
     const input = (command as { input: unknown }).input;
     const fault = this.faults?.(op, input);
     await Promise.resolve();
+    const delay = this.latency?.(op, input) ?? 0;
+    if (delay > 0) await new Promise<void>((resolve) => setTimeout(resolve, delay));
     if (fault !== undefined) {
       this.log.push({ op: `${op} (fault)`, at: Date.now() });
       throw fault;

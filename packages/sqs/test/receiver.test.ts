@@ -125,6 +125,30 @@ describe('SqsReceiver on the SQS FIFO model', () => {
     expect(model.remaining()).toEqual([]);
   });
 
+  test('visibility changes of one message are applied in the order asked: an earlier renewal never shortens a later extension', async () => {
+    const model = new FifoModel();
+    model.put('g', ['0']);
+    // A 2 s renewal takes 300 ms to apply, a 4 s extension is quick: sent concurrently (two
+    // requests), the earlier renewal would land last and cut the visibility back to 2 s.
+    model.latency = (op, input) => {
+      if (op !== 'ChangeMessageVisibilityBatch') return 0;
+      const entries = (input as { Entries: { VisibilityTimeout: number }[] }).Entries;
+      return entries.every((x) => x.VisibilityTimeout === 2) ? 300 : 0;
+    };
+    const r = receiver(model, 2_000);
+    const stop = new AbortController();
+    const [m] = await settled(r.receive(10, stop.signal));
+    const renewal = r.extendLease(m!, 2_000); // the lease keeper's renewal
+    await new Promise<void>((resolve) => setImmediate(resolve)); // the handler, a turn later
+    const asked = Date.now();
+    const extension = r.extendLease(m!, 4_000);
+    await settled(Promise.all([renewal, extension]));
+    expect(model.messages[0]!.visibleAt).toBeGreaterThanOrEqual(asked + 4_000);
+    await settled(r.ack([m!]));
+    await settled(r.close());
+    expect(model.remaining()).toEqual([]);
+  });
+
   test('failed visibility renewals are retried, not counted: held messages keep their place', async () => {
     const model = new FifoModel();
     model.put('g', ['0', '1', '2']);

@@ -12,7 +12,9 @@ import type { TrackedDelivery } from './tracked-delivery.js';
  * lease used up), else a full lease from hand-off; with less than half a lease
  * left it is renewed at once. `leaseUntil` moves only when an extension
  * succeeded. A failed one is reported and retried after a short pause while the
- * lease lasts (after that the broker redelivers; at-least-once holds).
+ * lease lasts (after that the broker redelivers; at-least-once holds). Renewals
+ * and the handler's own extensions of a delivery reach the driver in the order
+ * asked ({@link TrackedDelivery.inLeaseOrder}).
  */
 export class LeaseKeeper {
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -58,24 +60,26 @@ export class LeaseKeeper {
     if (this.renewing.has(rec)) return;
     this.renewing.add(rec);
     const started = Date.now();
-    this.extend(rec, this.leaseMs).then(
-      () => {
-        this.renewing.delete(rec);
-        rec.leaseUntil = Math.max(rec.leaseUntil, started + this.leaseMs);
-      },
-      (err: unknown) => {
-        this.renewing.delete(rec);
-        this.onError(err);
-        // Retry soon (the next tick may come after the lease ended), while the lease lasts.
-        const pause = Math.max(10, Math.min(1_000, Math.floor(this.leaseMs / 10)));
-        if (rec.settled || Date.now() + pause >= rec.leaseUntil) return;
-        const t = setTimeout(() => {
-          this.retries.delete(t);
-          if (!rec.settled && this.inFlight.has(rec)) this.renew(rec);
-        }, pause);
-        t.unref();
-        this.retries.add(t);
-      },
-    );
+    rec
+      .inLeaseOrder(() => this.extend(rec, this.leaseMs))
+      .then(
+        () => {
+          this.renewing.delete(rec);
+          rec.leaseUntil = Math.max(rec.leaseUntil, started + this.leaseMs);
+        },
+        (err: unknown) => {
+          this.renewing.delete(rec);
+          this.onError(err);
+          // Retry soon (the next tick may come after the lease ended), while the lease lasts.
+          const pause = Math.max(10, Math.min(1_000, Math.floor(this.leaseMs / 10)));
+          if (rec.settled || Date.now() + pause >= rec.leaseUntil) return;
+          const t = setTimeout(() => {
+            this.retries.delete(t);
+            if (!rec.settled && this.inFlight.has(rec)) this.renew(rec);
+          }, pause);
+          t.unref();
+          this.retries.add(t);
+        },
+      );
   }
 }

@@ -50,6 +50,8 @@ export class TrackedDelivery implements Delivery {
   outputs: StagedOutput[] | undefined = undefined;
   /** The idempotent consumer's record step of the current attempt (run before an explicit ack). */
   beforeAck: (() => unknown) | undefined = undefined;
+  /** The last lease change asked for (they run one at a time, see {@link inLeaseOrder}). */
+  private lastLeaseChange: Promise<unknown> | undefined = undefined;
 
   constructor(
     readonly message: ReceivedMessage,
@@ -127,8 +129,21 @@ export class TrackedDelivery implements Delivery {
     const { receiver } = this.context();
     if (receiver.extendLease === undefined) return;
     const started = Date.now();
-    await receiver.extendLease(this.message, ms);
+    await this.inLeaseOrder(() => receiver.extendLease!(this.message, ms));
     this.leaseUntil = started + ms; // only once the broker took it (the lease keeper goes by it)
+  }
+
+  /**
+   * Runs a lease change of this delivery after the ones asked before it (the lease keeper's
+   * renewals and the handler's `extendLease` both go through here): a broker applies concurrent
+   * requests in any order, so a renewal sent earlier could otherwise land after, and cut short,
+   * a longer extension asked later. A failed change does not stop the next one.
+   */
+  inLeaseOrder(change: () => Promise<void>): Promise<void> {
+    const earlier = this.lastLeaseChange;
+    const p = earlier === undefined ? change() : earlier.then(change);
+    this.lastLeaseChange = p.catch(() => undefined);
+    return p;
   }
 
   private context(): DeliveryShared {

@@ -229,6 +229,24 @@ test('a webhook that fails the handshake gets no subscription', async () => {
   expect(emulator.basic.subscription('refused', 'sub')).toBeUndefined();
 });
 
+test("an endpoint URL's query (where a webhook's secret goes) is never shown: the admin API gives its base URL, as the service does", async () => {
+  const secret = 's3cret-push-key';
+  const ok = await hook();
+  expect((await subscribe('masked', 'sub', { endpointUrl: `${ok.url}?code=${secret}` })).status).toBe(201);
+  const listing = await (await fetch(`${emulator.url}/admin`)).text();
+  expect(listing).not.toContain(secret);
+  const topic = (
+    JSON.parse(listing) as { topics: { name: string; eventSubscriptions: object[] }[] }
+  ).topics.find((t) => t.name === 'masked');
+  expect(topic?.eventSubscriptions[0]).toMatchObject({ name: 'sub', endpointBaseUrl: ok.url });
+  const refusing = await hook((r) =>
+    r.method === 'POST' ? { status: 200, body: JSON.stringify({ validationResponse: 'nope' }) } : undefined,
+  );
+  const refused = await subscribe('masked', 'refused', { endpointUrl: `${refusing.url}?code=${secret}` });
+  expect(refused.status).toBe(400);
+  expect(await refused.text()).not.toContain(secret);
+});
+
 test('manual validation: a 200 without a code waits until the validation URL is fetched', async () => {
   let validationUrl = '';
   const webhook = await hook((r) => {

@@ -90,7 +90,9 @@ export class BasicTopics {
         `${this.emulatorUrl}/admin/validate?topic=${encodeURIComponent(topicName)}&subscription=${encodeURIComponent(config.name)}&code=${code}`,
     });
     if (result.state === 'refused') {
-      throw badRequest(`Webhook validation handshake failed for ${config.endpointUrl}: ${result.reason}`);
+      throw badRequest(
+        `Webhook validation handshake failed for ${endpointBaseUrl(config.endpointUrl)}: ${result.reason}`,
+      );
     }
     if (result.state === 'awaiting-manual-validation') {
       this.awaiting.set(`${topicName}/${config.name}`, {
@@ -136,7 +138,10 @@ export class BasicTopics {
       name: t.name,
       inputSchema: t.inputSchema,
       endpoint: `${this.emulatorUrl}${t.name === 'default' ? '' : `/topics/${encodeURIComponent(t.name)}`}/api/events`,
-      eventSubscriptions: [...t.subscriptions.values()].map((s) => ({ ...s.config, stats: s.stats })),
+      eventSubscriptions: [...t.subscriptions.values()].map((s) => {
+        const { endpointUrl, ...rest } = s.config;
+        return { ...rest, endpointBaseUrl: endpointBaseUrl(endpointUrl), stats: s.stats };
+      }),
     }));
   }
 
@@ -160,6 +165,20 @@ export class BasicTopics {
   }
 }
 
+/**
+ * An endpoint URL without its query and fragment: a webhook's secret travels in the query
+ * (`?code=…`), so, as the service does (`endpointBaseUrl`), nothing the emulator shows or
+ * answers carries it.
+ */
+function endpointBaseUrl(endpointUrl: string): string {
+  try {
+    const url = new URL(endpointUrl);
+    return `${url.origin}${url.pathname}`;
+  } catch {
+    return '(not a URL)';
+  }
+}
+
 function checkSubscription(config: PushSubscriptionConfig): void {
   if (!config || typeof config.name !== 'string' || !/^[A-Za-z0-9-]{3,64}$/.test(config.name)) {
     throw badRequest('An event subscription needs a name of 3 to 64 letters, digits and hyphens.');
@@ -168,7 +187,7 @@ function checkSubscription(config: PushSubscriptionConfig): void {
   try {
     url = new URL(config.endpointUrl);
   } catch {
-    throw badRequest(`endpointUrl '${String(config.endpointUrl)}' is not a URL.`);
+    throw badRequest('endpointUrl is not a URL.');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw badRequest('endpointUrl must be http or https.');

@@ -229,6 +229,27 @@ test('drain on close: in-flight handlers finish and are acknowledged; a new cons
   }
 });
 
+test('close cancels the Pull requests in flight: it does not wait for their deadline (30 s here)', async () => {
+  const patient = await connect(pubsubUrl('&pullTimeoutMs=30000'), { logger: silentLogger });
+  try {
+    const topic = uniqueName('close-pull');
+    const handled: number[] = [];
+    const sub = await patient
+      .consumer(topic, { group: 'close', concurrency: 2 })
+      .subscribe((e) => void handled.push((e.data as { n: number }).n));
+    await patient.producer(topic).send({ type: 'c', source: '/t', data: { n: 1 } });
+    await until(() => handled.length === 1, 30_000, 'the first event');
+    await new Promise((r) => setTimeout(r, 500)); // the next Pulls are waiting on an empty subscription
+    const started = Date.now();
+    await sub.close();
+    await patient.close();
+    // far below the Pull deadline: close cancelled the waiting Pulls instead of outliving them
+    expect(Date.now() - started).toBeLessThan(10_000);
+  } finally {
+    await patient.close();
+  }
+});
+
 test('printing the broker, its capabilities and its errors shows no credentials', async () => {
   const { inspect } = await import('node:util');
   const secret = 'SECRET-KEY-MATERIAL-123';

@@ -9,6 +9,7 @@ import {
   type ReceivedMessage,
 } from '@eventport/core/driver';
 import { MAX_ACK_DEADLINE_S, MAX_BATCH_MESSAGES } from './capabilities.js';
+import { startPull } from './cancellable-pull.js';
 import { mapPubSubError } from './errors.js';
 import { outcome, Settlements } from './settlement.js';
 import { decodeMessage, UNDECODABLE_ATTRIBUTE, type OutgoingMessage } from './wire.js';
@@ -67,7 +68,8 @@ function clampSeconds(ms: number, min: number): number {
 }
 
 /**
- * Receives from one subscription with Pull requests (up to `pullConcurrency` at once, never asking
+ * Receives from one subscription with Pull requests (up to `pullConcurrency` at once, cancelled at
+ * close rather than waited for; never asking
  * for more than the room the portable layer gave, so maxInFlight is the flow control). Acks become
  * Acknowledge requests, nacks, redelivery delays and lease extensions ModifyAckDeadline requests,
  * gathered per turn of the event loop. EventPort's lease keeper is the only one extending leases:
@@ -158,15 +160,12 @@ export class PubSubReceiver implements DriverReceiver {
     this.polls++;
     this.requested += n;
     const { subscription, subscriptionPath, pullTimeoutMs } = this.settings;
-    const call = this.client.pull(
-      { subscription: subscriptionPath, maxMessages: n },
-      { retry: null, timeout: pullTimeoutMs },
-    );
-    const cancel = (): void => (call as { cancel?: () => void }).cancel?.();
+    const call = startPull(this.client, { subscription: subscriptionPath, maxMessages: n }, pullTimeoutMs);
+    const cancel = (): void => call.cancel();
     this.abort.signal.addEventListener('abort', cancel, { once: true });
-    const op = call
+    const op = call.response
       .then(
-        ([response]) => this.accept(response.receivedMessages ?? []),
+        (response) => this.accept(response.receivedMessages ?? []),
         (err: unknown) => {
           if (this.abort.signal.aborted) return;
           const mapped = mapPubSubError(err, `pull from ${subscription}`, subscription);

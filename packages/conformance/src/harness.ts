@@ -5,6 +5,7 @@ import {
   type ConnectExtras,
   type ConnectOptions,
 } from '@eventport/core';
+import { redactObject } from '@eventport/core/driver';
 
 /**
  * How long checks wait. Every wait in the suite is bounded by one of these, so a
@@ -143,7 +144,7 @@ export function strictVariant(target: string | ConnectOptions): string | Connect
 /** A printable, secret-free form of a target. */
 export function describeTarget(target: string | ConnectOptions): string {
   if (typeof target === 'string') return redactSecrets(target);
-  const parts = Object.entries(target)
+  const parts = Object.entries(redactObject(target))
     .filter(([k]) => k !== 'kind')
     .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
   return redactSecrets(`${target.kind}${parts.length ? ` {${parts.join(', ')}}` : ''}`);

@@ -172,6 +172,16 @@ describe('harness helpers', () => {
   it('describeTarget removes secrets', () => {
     expect(describeTarget('kafka://user:hunter2@h:9092?password=x')).not.toMatch(/hunter2|password=x/);
     expect(describeTarget({ kind: 'sqs', secretAccessKey: 'abc', region: 'eu' })).not.toMatch(/abc/);
+    expect(describeTarget({ kind: 'eventgrid', key: 'SUPERSECRETKEY', endpoint: 'h' })).not.toMatch(
+      /SUPERSECRETKEY/,
+    );
+    const pubsub = describeTarget({
+      kind: 'pubsub',
+      projectId: 'p',
+      credentials: { client_email: 'a', private_key: 'PRIVKEY' },
+    } as never);
+    expect(pubsub).not.toMatch(/PRIVKEY/);
+    expect(pubsub).toContain('projectId=p');
   });
   it('formatFor picks the format by extension', () => {
     expect(['a.json', 'b.MD', 'c.markdown', 'd.html', 'e.htm', 'f.txt'].map(formatFor)).toEqual([

@@ -116,6 +116,35 @@ describe('secret redaction', () => {
     expect(String(err)).toContain('(cause: auth failed for amqps://bob:***@host');
   });
 
+  it('redactObject masks the option names adapters take secrets under, whole values included', () => {
+    const out = redactObject({
+      kind: 'eventgrid',
+      key: 'SUPERSECRETKEY',
+      keyName: 'root',
+      pushSecret: 'push-s3cret',
+      connectionString: 'Endpoint=sb://h/;SharedAccessKeyName=r;SharedAccessKey=CS-KEY',
+      clientSecret: 'cl-s3cret',
+      credentials: { client_email: 'a@b', private_key: 'PRIVKEY' },
+      nested: { privateKey: 'PK2', apiToken: 'TOK3' },
+    });
+    expect(JSON.stringify(out)).not.toMatch(/SUPERSECRETKEY|push-s3cret|CS-KEY|cl-s3cret|PRIVKEY|PK2|TOK3/);
+    expect(out).toMatchObject({ kind: 'eventgrid', keyName: 'root', credentials: '***' });
+  });
+
+  it('redactObject keeps errors as errors, with message and stack redacted', () => {
+    const raw = new Error('connect to amqps://u:pw777@h failed');
+    (raw as Error & { code?: string }).code = 'ECONNREFUSED';
+    const out = redactObject({ error: raw });
+    expect(out.error).toBeInstanceOf(Error);
+    expect(out.error).toMatchObject({ name: 'Error', code: 'ECONNREFUSED' });
+    expect(`${out.error.message} ${out.error.stack ?? ''}`).not.toContain('pw777');
+  });
+
+  it('JSON pairs under private_key / privateKey are redacted in text', () => {
+    const text = '{"client_email":"a","private_key":"-----BEGIN PRIVATE KEY-----abc"}';
+    expect(redactSecrets(text)).not.toContain('BEGIN PRIVATE KEY');
+  });
+
   it('redactObject masks secret-looking fields, recursively', () => {
     const out = redactObject({
       kind: 'kafka',

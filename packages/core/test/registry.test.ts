@@ -2,7 +2,7 @@ import { connect } from '../src/api/connect.js';
 import { ConfigError, UnknownSchemeError } from '../src/errors/errors.js';
 import { createDriver, registerDriver, registeredSchemes } from '../src/registry/registry.js';
 import { adapterPackageFor, installedAdapters } from '../src/registry/discovery.js';
-import type { DriverFactory } from '../src/driver/types.js';
+import type { DriverContext, DriverFactory } from '../src/driver/types.js';
 import { FakeDriver, RecordingLogger, uniqueName } from './helpers/fakes.js';
 
 // A well-known adapter package that is "not installed", and one that is broken.
@@ -23,16 +23,16 @@ jest.mock(
   { virtual: true },
 );
 
-function recordingFactory(
-  scheme: string,
-): DriverFactory & { calls: { url: URL | undefined; options: Record<string, unknown> }[] } {
-  const calls: { url: URL | undefined; options: Record<string, unknown> }[] = [];
+function recordingFactory(scheme: string): DriverFactory & {
+  calls: { url: URL | undefined; options: Record<string, unknown>; context: DriverContext }[];
+} {
+  const calls: { url: URL | undefined; options: Record<string, unknown>; context: DriverContext }[] = [];
   return {
     scheme,
     packageName: `@test/${scheme}`,
     calls,
-    create(url, options) {
-      calls.push({ url, options: { ...options } });
+    create(url, options, context) {
+      calls.push({ url, options: { ...options }, context });
       return new FakeDriver();
     },
   };
@@ -89,7 +89,7 @@ describe('URL registry', () => {
     expect(f.calls[0]!.url?.hostname).toBe('host');
     expect(f.calls[0]!.options).toEqual({ a: '1', b: 'two' });
     expect(f.calls[1]!.url?.hostname).toBe('other');
-    expect(f.calls[2]).toEqual({ url: undefined, options: { brokers: ['h'], n: 2 } });
+    expect(f.calls[2]).toMatchObject({ url: undefined, options: { brokers: ['h'], n: 2 } });
     expect(registeredSchemes()).toEqual([...registeredSchemes()].sort());
   });
 
@@ -191,6 +191,26 @@ describe('URL registry', () => {
 
   it('an adapter package that fails to load for another reason surfaces that error', async () => {
     await expect(connect('sqs://queue')).rejects.toThrow('broken adapter build');
+  });
+
+  it("the logger a driver gets redacts secrets before they reach the user's logger", async () => {
+    const f = recordingFactory('logredact');
+    registerDriver(f);
+    const logger = new RecordingLogger();
+    const b = await connect('logredact://x', { tracing: false, logger });
+    const driverLogger = f.calls[0]!.context.logger;
+    const raw = new Error('auth failed: SharedAccessKey=K1SECRET');
+    driverLogger.warn('cannot reach amqps://user:PW2SECRET@host', {
+      error: raw,
+      broker: 'kafka://u:PW3SECRET@h:9092',
+      sasl: { password: 'PW4SECRET' },
+      key: 'K5SECRET',
+    });
+    await b.close();
+    expect(logger.entries).toHaveLength(1);
+    const entry = logger.entries[0]!;
+    expect(entry.fields?.error).toBeInstanceOf(Error);
+    expect(entry.message + JSON.stringify(entry.fields) + String(entry.fields?.error)).not.toMatch(/SECRET/);
   });
 
   it('wrapDriver wraps the created driver', async () => {

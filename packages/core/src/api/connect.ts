@@ -1,6 +1,6 @@
 import type { Driver } from '../driver/types.js';
 import { ConfigError } from '../errors/errors.js';
-import { consoleLogger } from '../logging/logger.js';
+import { consoleLogger, redactingLogger } from '../logging/logger.js';
 import { createDriver, type ConnectOptions } from '../registry/registry.js';
 import { loadTracing, NOOP_TRACING } from '../tracing/otel.js';
 import { Broker, type BrokerOptions } from './broker.js';
@@ -45,7 +45,7 @@ export async function connect(
   extras: ConnectExtras = {},
 ): Promise<Broker> {
   checkConnectExtras(extras);
-  const logger = extras.logger ?? consoleLogger();
+  const logger = redactingLogger(extras.logger ?? consoleLogger());
   const created = await createDriver(target ?? process.env.EVENTPORT_URL ?? 'memory://', { logger });
   const driver = extras.wrapDriver !== undefined ? wrap(extras.wrapDriver, created) : created;
   const tracing = extras.tracing === false ? NOOP_TRACING : await loadTracing();

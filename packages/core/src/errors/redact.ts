@@ -27,7 +27,38 @@ const SECRET_KEYS = [
   'sasl_password',
   'credentials',
   'authorization',
+  'private_key',
+  'privatekey',
+  'connectionstring',
 ];
+
+/**
+ * Option and field names whose values are secrets wherever they appear in an object
+ * (`pushSecret`, `clientSecret`, `apiToken`, …), compared without case, `-` and `_`.
+ */
+const SECRET_NAME_PARTS = [
+  'password',
+  'passwd',
+  'secret',
+  'token',
+  'apikey',
+  'accesskey',
+  'accountkey',
+  'privatekey',
+  'connectionstring',
+  'signature',
+  'credential',
+  'authorization',
+];
+/** Whole names that are secrets (Event Grid's and Azure's `key`, `sig`, `pwd`). */
+const SECRET_NAMES = new Set(['key', 'sig', 'pwd', 'saslpassword']);
+
+function isSecretName(name: string): boolean {
+  const n = name.toLowerCase().replace(/[-_]/g, '');
+  if (SECRET_NAMES.has(n)) return true;
+  for (const part of SECRET_NAME_PARTS) if (n.includes(part)) return !n.endsWith('name');
+  return false;
+}
 
 const keyPattern = SECRET_KEYS.join('|');
 /** `key=value` pairs in query strings, connection strings and option dumps. */
@@ -57,24 +88,38 @@ export function redactSecrets(text: string): string {
 }
 
 /**
- * Returns a shallow copy of an options object with secret-looking fields masked,
- * for printing configuration and log fields. Nested objects are masked recursively;
- * an Error becomes its redacted `name: message` (its own fields are not enumerable).
+ * Returns a copy of an options object with secret-looking fields masked, for printing
+ * configuration and log fields: a field whose name says secret (`password`, `key`,
+ * `pushSecret`, `credentials`, `connectionString`, …) is masked whole, whatever its value;
+ * other strings are redacted; nested objects are handled recursively. An Error stays an
+ * Error (name and `code` kept) with its message and stack redacted.
  */
 export function redactObject<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return redactError(value) as T;
   if (Array.isArray(value)) return value.map((v: unknown) => redactObject(v)) as T;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (SECRET_KEYS.includes(k.toLowerCase().replace(/[-_]/g, '')) || SECRET_KEYS.includes(k.toLowerCase())) {
+    if (isSecretName(k) || SECRET_KEYS.includes(k.toLowerCase())) {
       out[k] = REDACTED;
     } else if (typeof v === 'string') {
       out[k] = redactSecrets(v);
-    } else if (v instanceof Error) {
-      out[k] = redactSecrets(`${v.name}: ${v.message}`);
     } else {
       out[k] = redactObject(v);
     }
   }
   return out as T;
+}
+
+/** A copy of `err` whose message and stack carry no secret (name and a string `code` kept). */
+function redactError(err: Error): Error {
+  const message = redactSecrets(err.message);
+  const stack = err.stack === undefined ? undefined : redactSecrets(err.stack);
+  if (message === err.message && stack === err.stack) return err;
+  const copy = new Error(message);
+  copy.name = err.name;
+  copy.stack = stack;
+  const code = (err as Error & { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code });
+  return copy;
 }

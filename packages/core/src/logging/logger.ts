@@ -28,6 +28,34 @@ export function consoleLogger(level: LogLevel = envLevel()): Logger {
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
 
+/**
+ * Wraps `logger` so that nothing it receives carries a secret: messages go through
+ * `redactSecrets`, fields through `redactObject` (secret-named fields masked whole, errors
+ * kept as errors with message and stack redacted). `connect` gives drivers and the portable
+ * layer this wrapper around the user's logger, so a driver or a broker client that logs a raw
+ * error or a connection string cannot leak it, whatever logger the user plugged in.
+ */
+export function redactingLogger(logger: Logger): Logger {
+  if (REDACTING.has(logger)) return logger;
+  const wrap =
+    (level: keyof Logger) =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      const safe = redactSecrets(message);
+      if (fields === undefined) logger[level](safe);
+      else logger[level](safe, redactObject(fields));
+    };
+  const wrapped: Logger = {
+    debug: wrap('debug'),
+    info: wrap('info'),
+    warn: wrap('warn'),
+    error: wrap('error'),
+  };
+  REDACTING.add(wrapped);
+  return wrapped;
+}
+
+const REDACTING = new WeakSet<Logger>();
+
 /** A logger that discards everything. */
 export const silentLogger: Logger = consoleLogger('silent');
 

@@ -373,7 +373,7 @@ describe('eventgrid basic producer with schema=eventgrid', () => {
 });
 
 describe("eventgrid push with EventPort's own listener", () => {
-  test('listen=127.0.0.1:0: the consumer starts a listener, the emulator subscription points at it, close stops it', async () => {
+  test('listen=127.0.0.1:0: the consumer starts a listener the emulator subscription points at; closing the subscription unroutes it, closing the connection stops it', async () => {
     const broker = await connect(
       `eventgrid://${new URL(endpoint()).host}/own?key=${encodeURIComponent(key())}&mode=basic`,
       { logger: silentLogger },
@@ -384,7 +384,20 @@ describe("eventgrid push with EventPort's own listener", () => {
       const sub = await broker.consumer(topic, { group: 'own' }).subscribe((e) => void got.push(e));
       await broker.producer(topic).send([1, 2, 3].map((n) => ({ source: '/t', type: 'n', data: { n } })));
       await until(() => got.length === 3, 10_000, 'three events');
+      // the emulator's subscription points at the listener the consumer started
+      const admin = (await (await fetch(`${endpoint()}/admin`)).json()) as {
+        topics: { name: string; eventSubscriptions: { name: string; endpointBaseUrl: string }[] }[];
+      };
+      const webhook = admin.topics.find((t) => t.name === topic)?.eventSubscriptions[0]?.endpointBaseUrl;
+      expect(webhook).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/eventgrid\//);
+      const post = () => fetch(webhook!, { method: 'POST', body: '[]' });
+      expect((await post()).status).not.toBe(404);
       await sub.close();
+      // the subscription closed: its route is gone (404, which the service retries), the listener stays for the connection
+      expect((await post()).status).toBe(404);
+      await broker.close();
+      // the connection closed: nothing listens there any more
+      await expect(post()).rejects.toThrow();
     } finally {
       await broker.close();
     }

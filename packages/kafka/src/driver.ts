@@ -21,6 +21,7 @@ import { mapKafkaError, protocolType, rootCause } from './errors.js';
 import { eventPortPartitioner } from './partitioner.js';
 import { KafkaReceiver } from './receiver.js';
 import { KafkaSender } from './sender.js';
+import { createTopicAndWait } from './topic-creation.js';
 
 const { logLevel } = kafkajs;
 
@@ -110,20 +111,11 @@ export class KafkaDriver implements Driver {
   async createTopic(topic: string, options: TopicOptions = {}): Promise<void> {
     this.assertOpen();
     const admin = await this.admin();
-    try {
-      await admin.createTopics({
-        topics: [
-          {
-            topic,
-            numPartitions: options.partitions ?? this.config.partitions,
-            replicationFactor: this.config.replicationFactor,
-          },
-        ],
-        waitForLeaders: true,
-      });
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw mapKafkaError(err, `creating topic "${topic}"`);
-    }
+    await createTopicAndWait(admin, {
+      topic,
+      numPartitions: options.partitions ?? this.config.partitions,
+      replicationFactor: this.config.replicationFactor,
+    });
     this.knownTopics.add(topic);
   }
 
@@ -279,16 +271,6 @@ function tlsRejection(err: unknown, what: string): EventPortError | undefined {
     'AUTHENTICATION',
     `kafka: ${what} failed: the broker's TLS certificate was rejected (${code}: ${root.message ?? ''}); trust its CA with the sslCa option or ssl.ca`,
     { retryable: false, cause: err },
-  );
-}
-
-function isAlreadyExists(err: unknown): boolean {
-  if (protocolType(err) === 'TOPIC_ALREADY_EXISTS') return true;
-  const errors = (err as { errors?: unknown[] } | null)?.errors;
-  return (
-    Array.isArray(errors) &&
-    errors.length > 0 &&
-    errors.every((e) => protocolType(e) === 'TOPIC_ALREADY_EXISTS')
   );
 }
 

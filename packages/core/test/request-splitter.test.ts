@@ -55,6 +55,13 @@ describe('sendInRequests', () => {
     expect(r.requests.flat()).toEqual(['e0', 'e2']);
   });
 
+  test("oversize 'alone': the size is a packing target (an estimate); a bigger entry goes in a request of its own", async () => {
+    const r = recorder();
+    const out = await sendInRequests(r.send, entries([10, 101, 10]), limits({ oversize: 'alone' }));
+    expect(out.every((o) => o.ok)).toBe(true);
+    expect(r.requests).toEqual([['e0'], ['e1'], ['e2']]);
+  });
+
   test('an entry whose size cannot be measured fails alone with that error', async () => {
     const r = recorder();
     const boom = new TypeError('cannot encode');

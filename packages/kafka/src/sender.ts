@@ -5,6 +5,7 @@ import {
   type DriverReceipt,
   type DriverSender,
   type OutgoingEvent,
+  type RequestLimits,
   type SendOutcome,
 } from '@eventport/core/driver';
 import type { Event } from '@eventport/core';
@@ -79,13 +80,20 @@ export function sentIds(): SentIds {
 }
 
 /**
- * Sends batches to one topic through a shared kafkajs producer. A batch becomes one produce request
- * per size-bounded chunk (a partition's record batch must stay under the broker's message.max.bytes);
+ * Sends batches to one topic through a shared kafkajs producer. The portable layer cuts a batch
+ * into size-bounded requests (`requestLimits`); each `send` is one produce request, and its
  * receipts carry the partition and offset of every event. The sender never retries by itself
  * (kafkajs retries are 0 for at-least-once producers; the idempotent producer's own retries reuse
  * its sequence numbers); the portable layer does.
  */
 export class KafkaSender implements DriverSender {
+  /**
+   * One produce request per `maxRequestBytes` (estimated): a partition's record batch must stay
+   * under the broker's message.max.bytes. One request at a time, so a failed one stops the batch
+   * and a retry keeps per-key order; an event whose estimate alone is larger goes by itself (its
+   * real size was checked against maxEventSize, and the broker has the last word).
+   */
+  readonly requestLimits: RequestLimits;
   private closed = false;
 
   constructor(
@@ -93,8 +101,16 @@ export class KafkaSender implements DriverSender {
     private readonly topic: string,
     /** Set for idempotent senders: the key prefix (cluster + topic) under which ids are remembered. */
     private readonly dedupeScope: string | undefined,
-    private readonly maxRequestBytes: number,
-  ) {}
+    maxRequestBytes: number,
+  ) {
+    this.requestLimits = {
+      maxEntries: Number.MAX_SAFE_INTEGER,
+      maxBytes: maxRequestBytes,
+      concurrency: 1,
+      entrySize: sizeEstimate,
+      oversize: 'alone',
+    };
+  }
 
   async send(batch: readonly OutgoingEvent[]): Promise<SendOutcome[]> {
     if (this.closed) throw new ClosedError(`kafka sender for "${this.topic}"`);
@@ -157,7 +173,7 @@ export class KafkaSender implements DriverSender {
     return outcomes as SendOutcome[];
   }
 
-  /** Writes the selected entries in size-bounded chunks; fills `outcomes` (throws only when nothing was written). */
+  /** Writes the selected entries in one produce call; fills their `outcomes` (throws, mapped, when it fails). */
   private async write(
     batch: readonly OutgoingEvent[],
     indexes: readonly number[],
@@ -167,46 +183,30 @@ export class KafkaSender implements DriverSender {
     const producer = await this.producer().catch((err: unknown) => {
       throw mapKafkaError(err, `connecting the producer for "${this.topic}"`, this.topic);
     });
-    let start = 0;
-    while (start < indexes.length) {
-      let bytes = 0;
-      let end = start;
-      const messages: Message[] = [];
-      while (end < indexes.length) {
-        const size = sizeEstimate(batch[indexes[end]!]!.event);
-        if (end > start && bytes + size > this.maxRequestBytes) break;
-        bytes += size;
-        messages.push(encodeRecord(batch[indexes[end]!]!.event));
-        end++;
+    const messages: Message[] = indexes.map((i) => encodeRecord(batch[i]!.event));
+    let metadata: RecordMetadata[];
+    try {
+      metadata = await producer.send({ topic: this.topic, messages, acks: -1 });
+    } catch (err) {
+      throw mapKafkaError(err, `sending to "${this.topic}"`, this.topic);
+    }
+    const base = new Map<number, number>();
+    for (const m of metadata)
+      if (m.topicName === this.topic) base.set(m.partition, Number(m.baseOffset ?? m.offset ?? -1));
+    const next = new Map<number, number>();
+    for (let k = 0; k < messages.length; k++) {
+      const partition = partitionOf(messages[k]!);
+      let receipt: DriverReceipt = {};
+      if (partition !== undefined) {
+        const first = base.get(partition);
+        const n = next.get(partition) ?? 0;
+        next.set(partition, n + 1);
+        receipt =
+          first !== undefined && first >= 0
+            ? { partition: String(partition), offset: first + n }
+            : { partition: String(partition) };
       }
-      let metadata: RecordMetadata[];
-      try {
-        metadata = await producer.send({ topic: this.topic, messages, acks: -1 });
-      } catch (err) {
-        const error = mapKafkaError(err, `sending to "${this.topic}"`, this.topic);
-        if (start === 0) throw error;
-        for (let k = start; k < indexes.length; k++) outcomes[indexes[k]!] = { ok: false, error };
-        return;
-      }
-      const base = new Map<number, number>();
-      for (const m of metadata)
-        if (m.topicName === this.topic) base.set(m.partition, Number(m.baseOffset ?? m.offset ?? -1));
-      const next = new Map<number, number>();
-      for (let k = 0; k < messages.length; k++) {
-        const partition = partitionOf(messages[k]!);
-        let receipt: DriverReceipt = {};
-        if (partition !== undefined) {
-          const first = base.get(partition);
-          const n = next.get(partition) ?? 0;
-          next.set(partition, n + 1);
-          receipt =
-            first !== undefined && first >= 0
-              ? { partition: String(partition), offset: first + n }
-              : { partition: String(partition) };
-        }
-        outcomes[indexes[start + k]!] = { ok: true, receipt };
-      }
-      start = end;
+      outcomes[indexes[k]!] = { ok: true, receipt };
     }
   }
 

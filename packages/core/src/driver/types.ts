@@ -128,6 +128,14 @@ export interface RequestLimits {
    * `send`. May throw: that entry then fails with the error and is not sent.
    */
   entrySize(event: Event): number;
+  /**
+   * What an entry larger than `maxBytes` on its own does. `'reject'` (the default): it fails
+   * alone with EventTooLargeError before the network (the limit is the broker's). `'alone'`:
+   * it is sent in a request of its own (`entrySize` is an estimate and `maxBytes` a packing
+   * target; the event's own size was checked against `maxEventSize` already, and the broker
+   * has the last word).
+   */
+  readonly oversize?: 'reject' | 'alone';
 }
 
 export interface DriverSender {

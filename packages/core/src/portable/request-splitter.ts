@@ -11,8 +11,9 @@ interface Request {
  * Sends one batch as the requests a sender declared (`RequestLimits`): cuts it into
  * consecutive requests within `maxEntries` and `maxBytes`, calls `send` once per request with up
  * to `concurrency` in flight, and returns one outcome per batch entry, in order. Never retries
- * (the batcher owns retries). An entry larger than `maxBytes` on its own, or whose size cannot
- * be measured, fails alone before the network. A request that throws fails its own entries with
+ * (the batcher owns retries). An entry larger than `maxBytes` on its own fails alone before the
+ * network (or, with `oversize: 'alone'`, goes in a request of its own); one whose size cannot
+ * be measured fails alone. A request that throws fails its own entries with
  * that error. With concurrency 1 the first request with a failed entry stops the batch: the
  * entries of the requests after it fail as retryable, unsent, so a retry keeps their order.
  */
@@ -62,7 +63,7 @@ function cutRequests(
       outcomes[i] = { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
       continue;
     }
-    if (size > limits.maxBytes) {
+    if (size > limits.maxBytes && limits.oversize !== 'alone') {
       outcomes[i] = { ok: false, error: new EventTooLargeError(size, limits.maxBytes, entry.event.id) };
       continue;
     }

@@ -12,6 +12,7 @@ import {
 import { CheckFailed, NotVerified, type Check, type CheckContext } from './check.js';
 import { CHECKS } from './checks/index.js';
 import { resolveTiming, type Harness, type Timing } from './harness.js';
+import { leaseTimingFor } from './lease-timing.js';
 import { buildRows, summarize, type BrokerReport, type CheckResult } from './report/model.js';
 import { uniqueSuffix } from './util.js';
 
@@ -115,7 +116,11 @@ export async function runCheck(session: Session, check: Check): Promise<CheckRes
   const cleanups: (() => unknown)[] = [];
   const topics = new Set<string>();
   const { harness } = session;
-  const override = harness.timingFor?.(check);
+  const override =
+    harness.timingFor?.(check) ??
+    (check.verifies.includes('lease-extension')
+      ? leaseTimingFor(session.capabilities, session.timing)
+      : undefined);
   const timing = override === undefined ? session.timing : { ...session.timing, ...override };
   const log = captureLogger();
   const withLog = (extras: ConnectExtras = {}): ConnectExtras => ({ logger: log.logger, ...extras });

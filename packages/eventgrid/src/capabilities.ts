@@ -103,7 +103,8 @@ function namespace(): CapabilityReport {
     'lease-extension': {
       level: 'native',
       detail:
-        "renewLock while the handler runs; a renewal restarts the subscription's full lock duration (60-300 s, default 60 s) whatever extension is asked for, so keep leaseMs at or below it",
+        "renewLock while the handler runs; a renewal restarts the subscription's full lock duration (60-300 s, default 60 s) whatever extension is asked for, so keep leaseMs at or below it; limit: the shortest lock",
+      limit: 60_000,
     },
     'max-event-size': {
       level: 'native',

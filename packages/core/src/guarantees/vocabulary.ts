@@ -44,6 +44,10 @@ export interface Capability {
   readonly level: SupportLevel;
   /** native: how the broker does it; emulated: how EventPort does it; unsupported: why not. */
   readonly detail: string;
-  /** A numeric bound where one applies (bytes for max-event-size, ms for delays). */
+  /**
+   * A numeric bound where one applies: bytes for max-event-size, ms for delays, and for
+   * lease-extension the shortest lease (ms) the broker enforces whatever is asked (the
+   * conformance suite scales its lease checks to it).
+   */
   readonly limit?: number;
 }

@@ -2,7 +2,10 @@
 // plus the steps in docs/adapters.md: every package folder is a TypeScript project reference of
 // the root build, every adapter (a package.json with "eventport.adapter") declares a scheme, a
 // title and an example URL, depends on @eventport/core, has the adapter files every adapter has,
-// and no broker SDK is a dependency of another package (core has no dependencies at all).
+// a package README, a section in the root README (its `scheme://` in a heading); an adapter over a
+// network also has integration tests with a conformance run (integration-tests/test/<dir>/
+// conformance*.test.ts) and a benchmark (bench/src/<dir>-bench.ts); and no broker SDK is a
+// dependency of another package (core has no dependencies at all).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -17,6 +20,9 @@ const references = new Set(
   ),
 );
 const sdkOwners = new Map();
+const rootReadmeHeadings = readFileSync(join(root, 'README.md'), 'utf8')
+  .split('\n')
+  .filter((line) => line.startsWith('### '));
 const packages = readdirSync(join(root, 'packages')).filter((d) =>
   existsSync(join(root, 'packages', d, 'package.json')),
 );
@@ -35,6 +41,19 @@ for (const dir of packages) {
   for (const file of files)
     if (!existsSync(join(root, 'packages', dir, 'src', `${file}.ts`)))
       problems.push(`${pkg.name}: src/${file}.ts is missing (an adapter has ${files.join(', ')})`);
+  if (!existsSync(join(root, 'packages', dir, 'README.md')))
+    problems.push(`${pkg.name}: README.md is missing (docs/adapters.md step 7)`);
+  if (!rootReadmeHeadings.some((h) => h.includes(`\`${adapter.scheme}://`)))
+    problems.push(`${pkg.name}: the root README has no "### … \`${adapter.scheme}://…\`" section (step 7)`);
+  if (adapter.inProcess !== true) {
+    const tests = join(root, 'integration-tests', 'test', dir);
+    const conformance =
+      existsSync(tests) && readdirSync(tests).some((f) => /^conformance.*\.test\.ts$/.test(f));
+    if (!conformance)
+      problems.push(`${pkg.name}: integration-tests/test/${dir}/conformance*.test.ts is missing (step 5)`);
+    if (!existsSync(join(root, 'bench', 'src', `${dir}-bench.ts`)))
+      problems.push(`${pkg.name}: bench/src/${dir}-bench.ts is missing (step 6)`);
+  }
   for (const dep of Object.keys(pkg.dependencies ?? {})) {
     if (dep.startsWith('@eventport/')) continue;
     sdkOwners.set(dep, [...(sdkOwners.get(dep) ?? []), pkg.name]);

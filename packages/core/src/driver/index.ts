@@ -20,6 +20,7 @@ export type {
   StartPosition,
   TopicOptions,
 } from './types.js';
+export type { Event, EventInput } from '../event/types.js';
 export type { Logger } from '../logging/logger.js';
 export { consoleLogger, silentLogger } from '../logging/logger.js';
 export { CapabilityReport } from '../guarantees/capability-report.js';

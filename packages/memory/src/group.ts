@@ -1,4 +1,5 @@
 import type { ReceivedMessage, StartPosition } from '@eventport/core/driver';
+import { InflightLeases } from './inflight-leases.js';
 import { partitionLabel, type StoredRecord, type Topic, type TopicReader } from './topic.js';
 
 /**
@@ -12,6 +13,8 @@ export class Lease implements ReceivedMessage {
   /** The receiver holding it (released when that receiver closes). */
   owner: unknown;
   leaseUntil: number;
+  /** Handed out and not settled (kept by the group's in-flight list). */
+  live = false;
 
   constructor(
     readonly record: StoredRecord,
@@ -48,7 +51,7 @@ export class Group implements TopicReader {
   private readonly cursors: number[];
   private readonly ready: Pending[] = [];
   private retries: Retry[] = [];
-  private readonly inflight = new Set<Lease>();
+  private readonly inflight = new InflightLeases<Lease>();
   /** Keys held back, mapped to their waiting records (ordered groups only). */
   private readonly busyKeys = new Map<string, StoredRecord[]>();
   private rr = 0;
@@ -171,7 +174,7 @@ export class Group implements TopicReader {
 
   /** Returns every lease held by `owner` for immediate redelivery (its receiver closed). */
   release(owner: unknown): void {
-    for (const lease of [...this.inflight]) if (lease.owner === owner) this.nack(lease, 0);
+    for (const lease of this.inflight.snapshot()) if (lease.owner === owner) this.nack(lease, 0);
   }
 
   /** Messages delivered and not settled. */
@@ -229,7 +232,7 @@ export class Group implements TopicReader {
   }
 
   private expireLeases(now: number): void {
-    for (const lease of this.inflight) {
+    for (const lease of this.inflight.snapshot()) {
       if (lease.leaseUntil <= now) {
         this.inflight.delete(lease);
         this.retries.push({ record: lease.record, delivered: lease.deliveryCount, availableAt: now });

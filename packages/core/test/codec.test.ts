@@ -345,6 +345,10 @@ describe('data encoding', () => {
       [eb, expectB],
     ] as const)
       expect(eventSize(e)).toBe(n);
+    const generated = createEvent({ type: 't', source: '/s', data: bytes }); // its id is not read to be measured
+    expect(eventSize(generated)).toBe(eventSize(createEvent({ ...generated, id: `${generated.id}` })));
+    const { specversion: _v, ...ownAttributes } = generated; // specversion counts as a fixed 16
+    expect(eventSize(generated)).toBe(attrs(ownAttributes) + 3);
     expect(eventSize(createEvent({ type: 't', source: '/s', id: 'i', time: a.time }))).toBe(
       attrs({ type: 't', source: '/s', id: 'i', time: a.time }),
     );

@@ -78,9 +78,9 @@ export function utf8Length(s: string): number {
  * maximum before sending; brokers add a little framing on top.
  *
  * Computed per event on every send, so it allocates nothing for binary (or no)
- * data, does not read an id createEvent generated (its length is known), and
- * attribute values that repeat from one event to the next (the same source,
- * type, content type, or a time formatted once per millisecond) are measured once.
+ * data, and attribute values that repeat from one event to the next (the same
+ * source, type, content type, or a time formatted once per millisecond) are
+ * measured once.
  */
 export function eventSize(event: Event): number {
   const data = event.data;
@@ -90,7 +90,7 @@ export function eventSize(event: Event): number {
       : data instanceof Uint8Array
         ? data.byteLength
         : (encodeData(event).bytes?.byteLength ?? 0);
-  size += FIXED_ATTRIBUTES_SIZE + (FrozenEvent.hasGeneratedId(event) ? UUID_LENGTH : utf8Length(event.id));
+  size += FIXED_ATTRIBUTES_SIZE + utf8Length(event.id);
   size += LAST_SOURCE.measure(event.source) + LAST_TYPE.measure(event.type);
   if (event.time !== undefined) size += ATTR_TIME + LAST_TIME.measure(event.time);
   if (event.subject !== undefined) size += attrSize('subject', event.subject);
@@ -126,7 +126,5 @@ const LAST_TIME = new LastLength();
 const LAST_CONTENT_TYPE = new LastLength();
 /** Names and separators of id, source and type (3 bytes each), plus 16 for specversion. */
 const FIXED_ATTRIBUTES_SIZE = 'id'.length + 3 + 'source'.length + 3 + 'type'.length + 3 + 16;
-/** A generated id: a UUID in its 8-4-4-4-12 hex form. */
-const UUID_LENGTH = 36;
 const ATTR_TIME = 'time'.length + 3;
 const ATTR_CONTENT_TYPE = 'datacontenttype'.length + 3;

@@ -57,29 +57,25 @@ function buildEvent(input: EventInput): Event {
   const schemaProblem = dataschema === undefined ? undefined : absoluteUriProblem(dataschema);
   if (schemaProblem !== undefined)
     throw new InvalidEventError('dataschema', `"${dataschema}" ${schemaProblem}`);
-  const generatedId = input.id === undefined;
-  const id = generatedId ? randomUUID() : requiredString(input, 'id');
+  const id = input.id === undefined ? randomUUID() : requiredString(input, 'id');
   if (input.specversion !== undefined && input.specversion !== '1.0') {
     throw new InvalidEventError(
       'specversion',
       `only CloudEvents 1.0 is supported, got ${String(input.specversion)}`,
     );
   }
-  return new FrozenEvent(
-    {
-      id,
-      source,
-      type,
-      time: normaliseTime(input.time),
-      subject: optionalString(input, 'subject'),
-      datacontenttype: optionalString(input, 'datacontenttype'),
-      dataschema,
-      data: validateAndFreezeData(input.data),
-      key: optionalString(input, 'key'),
-      extensions: validateExtensions(input.extensions),
-    },
-    generatedId,
-  );
+  return new FrozenEvent({
+    id,
+    source,
+    type,
+    time: normaliseTime(input.time),
+    subject: optionalString(input, 'subject'),
+    datacontenttype: optionalString(input, 'datacontenttype'),
+    dataschema,
+    data: validateAndFreezeData(input.data),
+    key: optionalString(input, 'key'),
+    extensions: validateExtensions(input.extensions),
+  });
 }
 
 function requiredString(input: EventInput | Event, field: 'type' | 'source' | 'id'): string {

@@ -19,11 +19,8 @@ export class FrozenEvent implements Event {
   readonly key: string | undefined;
   readonly extensions: Readonly<Record<string, ExtensionValue>>;
   #memo: unknown;
-  /** The id is a UUID createEvent generated (36 ASCII characters). */
-  readonly #generatedId: boolean;
 
-  /** `generatedId`: createEvent made the id itself with randomUUID (see {@link hasGeneratedId}). */
-  constructor(fields: Omit<Event, 'specversion'>, generatedId = false) {
+  constructor(fields: Omit<Event, 'specversion'>) {
     this.id = fields.id;
     this.source = fields.source;
     this.type = fields.type;
@@ -34,18 +31,7 @@ export class FrozenEvent implements Event {
     this.data = fields.data;
     this.key = fields.key;
     this.extensions = fields.extensions;
-    this.#generatedId = generatedId;
     Object.freeze(this);
-  }
-
-  /**
-   * Whether the event's id is a UUID that createEvent generated, so its UTF-8 length (36) is
-   * known without reading it: a fresh UUID string is a concatenation that its first reader
-   * flattens (a copy, ~0.3 µs), which a broker that never serialises the id (memory://)
-   * would otherwise pay only to measure it.
-   */
-  static hasGeneratedId(event: Event): boolean {
-    return event instanceof FrozenEvent && event.#generatedId;
   }
 
   /** Computes a derived value once per event (the event is immutable, so it never goes stale). */

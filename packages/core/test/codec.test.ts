@@ -345,7 +345,7 @@ describe('data encoding', () => {
       [eb, expectB],
     ] as const)
       expect(eventSize(e)).toBe(n);
-    const generated = createEvent({ type: 't', source: '/s', data: bytes }); // its id is not read to be measured
+    const generated = createEvent({ type: 't', source: '/s', data: bytes }); // a generated id
     expect(eventSize(generated)).toBe(eventSize(createEvent({ ...generated, id: `${generated.id}` })));
     const { specversion: _v, ...ownAttributes } = generated; // specversion counts as a fixed 16
     expect(eventSize(generated)).toBe(attrs(ownAttributes) + 3);

@@ -35,6 +35,9 @@ export interface MemoryPair {
   /** Per round: EventPort events/s ÷ bare loop events/s. */
   ratios: number[];
   medianRatio: number;
+  /** Per round: bare loop CPU per event ÷ EventPort CPU per event (the same ratio in CPU, not wall time). */
+  cpuRatios: number[];
+  medianCpuRatio: number;
 }
 
 export interface MemoryBenchResult {
@@ -75,6 +78,8 @@ export function runMemoryBench(options: MemoryBenchOptions): MemoryBenchResult {
     eventport: [],
     ratios: [],
     medianRatio: NaN,
+    cpuRatios: [],
+    medianCpuRatio: NaN,
   }));
   for (let round = 0; round < options.rounds; round++) {
     for (const pair of pairs) {
@@ -92,9 +97,13 @@ export function runMemoryBench(options: MemoryBenchOptions): MemoryBenchResult {
       pair.bare.push(bare);
       pair.eventport.push(ep);
       pair.ratios.push(ep.eventsPerSec / bare.eventsPerSec);
+      pair.cpuRatios.push(bare.cpuUsPerEvent / ep.cpuUsPerEvent);
     }
   }
-  for (const pair of pairs) pair.medianRatio = median(pair.ratios);
+  for (const pair of pairs) {
+    pair.medianRatio = median(pair.ratios);
+    pair.medianCpuRatio = median(pair.cpuRatios);
+  }
   return {
     bench: 'memory',
     node: process.version,
@@ -111,8 +120,8 @@ export function memoryTable(r: MemoryBenchResult): string {
     `memory:// end to end, ${fmt(r.options.events)} events of 1 KB, retentionMs=${r.options.retention}, ` +
       `${r.options.rounds} paired rounds, node ${r.node}, load average ${r.loadAverage.map((x) => x.toFixed(1)).join(' → ')}`,
     '',
-    '| contender | concurrency | events/s (median) | p50 ms | p99 ms | peak RSS MiB | heap kept MiB | GC ms (count) | EventPort / bare (per round) | median |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+    '| contender | concurrency | events/s (median) | p50 ms | p99 ms | peak RSS MiB | heap kept MiB | GC ms (count) | EventPort / bare (per round) | median | CPU µs/event | bare CPU ÷ EventPort CPU (per round) | median |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: |',
   ];
   for (const p of r.pairs) {
     for (const [name, xs] of [
@@ -121,6 +130,8 @@ export function memoryTable(r: MemoryBenchResult): string {
     ] as const) {
       const ratios = name === 'bare async loop' ? '' : p.ratios.map((x) => x.toFixed(2)).join(' ');
       const medianRatio = name === 'bare async loop' ? '' : `${p.medianRatio.toFixed(2)}x`;
+      const cpuRatios = name === 'bare async loop' ? '' : p.cpuRatios.map((x) => x.toFixed(2)).join(' ');
+      const medianCpuRatio = name === 'bare async loop' ? '' : `${p.medianCpuRatio.toFixed(2)}x`;
       lines.push(
         `| ${name} | ${p.concurrency} | ${fmt(med(xs, (x) => x.eventsPerSec))} | ${fmt(
           med(xs, (x) => x.p50Ms),
@@ -133,7 +144,11 @@ export function memoryTable(r: MemoryBenchResult): string {
             med(xs, (x) => x.retainedHeapMiB),
             1,
           )} | ` +
-          `${fmt(med(xs, (x) => x.gcMs))} (${fmt(med(xs, (x) => x.gcCount))}) | ${ratios} | ${medianRatio} |`,
+          `${fmt(med(xs, (x) => x.gcMs))} (${fmt(med(xs, (x) => x.gcCount))}) | ${ratios} | ${medianRatio} | ` +
+          `${fmt(
+            med(xs, (x) => x.cpuUsPerEvent),
+            2,
+          )} | ${cpuRatios} | ${medianCpuRatio} |`,
       );
     }
   }

@@ -26,6 +26,11 @@ export interface ContenderResult {
   /** Garbage collections during the run: count and total pause, ms. */
   gcCount: number;
   gcMs: number;
+  /**
+   * Process CPU time (user + system, every thread: GC helpers included) over the same span
+   * as the rate, per event, µs. Less sensitive than the rate to other processes on the machine.
+   */
+  cpuUsPerEvent: number;
 }
 
 const PAYLOAD = new Uint8Array(1024).fill(7);
@@ -44,8 +49,16 @@ function work(event: Event): void {
 
 interface Timed {
   eventsPerSec: number;
+  /** CPU µs (user + system) over the timed span. */
+  cpuUs: number;
   latency: Float64Array;
   retainedHeapMiB: number;
+}
+
+/** Process CPU time so far, µs (user + system). */
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
 }
 
 /** Heap in use after a full collection, MiB. */
@@ -92,6 +105,7 @@ async function eventport(concurrency: number, events: number, retention: string)
     console.error(`timed out: ${handled} of ${events} events handled after ${TIMEOUT_MS} ms`);
     process.exit(1);
   }, TIMEOUT_MS);
+  const cpuStart = cpuNow();
   const start = performance.now();
   while (sentCount < events) {
     if (sentCount - handled > WINDOW) await new Promise<void>((r) => (resumeProducer = r));
@@ -108,17 +122,24 @@ async function eventport(concurrency: number, events: number, retention: string)
   }
   await done;
   const elapsed = performance.now() - start;
+  const cpuUs = cpuNow() - cpuStart;
   clearTimeout(timeout);
   const retainedHeapMiB = retainedHeap();
   await sub.close();
   await broker.close();
-  return { eventsPerSec: (events / elapsed) * 1000, latency: Float64Array.from(latency), retainedHeapMiB };
+  return {
+    eventsPerSec: (events / elapsed) * 1000,
+    cpuUs,
+    latency: Float64Array.from(latency),
+    retainedHeapMiB,
+  };
 }
 
 /** The floor: events created the same way, pushed through `concurrency` async workers over an array. */
 async function bareLoop(concurrency: number, events: number): Promise<Timed> {
   const latency = new Float64Array(Math.ceil(events / SAMPLE_EVERY));
   const input = { source: '/bench', type: 'bench.event', data: PAYLOAD };
+  const cpuStart = cpuNow();
   const start = performance.now();
   for (let base = 0; base < events; base += SEND_BATCH) {
     const n = Math.min(SEND_BATCH, events - base);
@@ -137,7 +158,8 @@ async function bareLoop(concurrency: number, events: number): Promise<Timed> {
     await Promise.all(Array.from({ length: concurrency }, worker));
   }
   const eventsPerSec = (events / (performance.now() - start)) * 1000;
-  return { eventsPerSec, latency, retainedHeapMiB: retainedHeap() };
+  const cpuUs = cpuNow() - cpuStart;
+  return { eventsPerSec, cpuUs, latency, retainedHeapMiB: retainedHeap() };
 }
 
 async function handlerLike(e: Event): Promise<void> {
@@ -182,5 +204,6 @@ export async function runContender(
     retainedHeapMiB: timed.retainedHeapMiB,
     gcCount,
     gcMs,
+    cpuUsPerEvent: timed.cpuUs / events,
   };
 }

@@ -44,12 +44,22 @@ it('runs the memory benchmark, skips what cannot run with a reason, and writes r
     for (const pair of memory.memory.pairs) {
       for (const r of [...pair.bare, ...pair.eventport]) {
         expect(r).toMatchObject({ events: 5_000 });
-        for (const k of ['eventsPerSec', 'p50Ms', 'p99Ms', 'peakRssMiB', 'retainedHeapMiB', 'gcMs']) {
+        for (const k of [
+          'eventsPerSec',
+          'p50Ms',
+          'p99Ms',
+          'peakRssMiB',
+          'retainedHeapMiB',
+          'gcMs',
+          'cpuUsPerEvent',
+        ]) {
           expect(r[k]).toBeGreaterThan(k === 'gcMs' ? -1 : 0);
         }
       }
       expect(pair.ratios).toHaveLength(1);
       expect(pair.medianRatio).toBeGreaterThan(0);
+      expect(pair.cpuRatios).toHaveLength(1);
+      expect(pair.medianCpuRatio).toBeGreaterThan(0);
     }
     expect(run.stdout).toContain('eventgrid: skipped: no broker answers on 127.0.0.1:1');
   } finally {

@@ -312,4 +312,45 @@ describe('data encoding', () => {
     });
     expect(eventSize(withAll)).toBeGreaterThan(eventSize(small) + 'subtext/plainschemakeyvalue'.length);
   });
+
+  it('measures each event exactly, whatever was measured before it (repeated attributes are measured once)', () => {
+    const attrs = (e: Record<string, unknown>): number =>
+      Object.entries(e)
+        .filter(([, v]) => typeof v === 'string')
+        .reduce((n, [k, v]) => n + k.length + 3 + Buffer.byteLength(v as string), 0) + 16;
+    const a = {
+      id: 'a',
+      type: 'tÿpe.a',
+      source: '/source/a',
+      time: '2024-01-01T00:00:00Z',
+      datacontenttype: 'x/y',
+    };
+    const b = {
+      id: 'bb',
+      type: 'type.b',
+      source: '/b',
+      time: '2024-01-01T00:00:00.5Z',
+      datacontenttype: 'é/z',
+    };
+    const bytes = Uint8Array.from([1, 2, 3]);
+    const ea = createEvent({ ...a, data: bytes });
+    const eb = createEvent({ ...b, data: 'dätä' });
+    const expectA = attrs(a) + 3;
+    const expectB = attrs(b) + Buffer.byteLength('dätä');
+    for (const [e, n] of [
+      [ea, expectA],
+      [eb, expectB],
+      [ea, expectA],
+      [ea, expectA],
+      [eb, expectB],
+    ] as const)
+      expect(eventSize(e)).toBe(n);
+    const generated = createEvent({ type: 't', source: '/s', data: bytes }); // a generated id
+    expect(eventSize(generated)).toBe(eventSize(createEvent({ ...generated, id: `${generated.id}` })));
+    const { specversion: _v, ...ownAttributes } = generated; // specversion counts as a fixed 16
+    expect(eventSize(generated)).toBe(attrs(ownAttributes) + 3);
+    expect(eventSize(createEvent({ type: 't', source: '/s', id: 'i', time: a.time }))).toBe(
+      attrs({ type: 't', source: '/s', id: 'i', time: a.time }),
+    );
+  });
 });

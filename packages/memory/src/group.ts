@@ -1,5 +1,6 @@
 import type { ReceivedMessage, StartPosition } from '@eventport/core/driver';
-import type { StoredRecord, Topic, TopicReader } from './topic.js';
+import { InflightLeases } from './inflight-leases.js';
+import { partitionLabel, type StoredRecord, type Topic, type TopicReader } from './topic.js';
 
 /**
  * A message handed to a receiver. It is also the driver's ReceivedMessage
@@ -12,6 +13,8 @@ export class Lease implements ReceivedMessage {
   /** The receiver holding it (released when that receiver closes). */
   owner: unknown;
   leaseUntil: number;
+  /** Handed out and not settled (kept by the group's in-flight list). */
+  live = false;
 
   constructor(
     readonly record: StoredRecord,
@@ -19,7 +22,7 @@ export class Lease implements ReceivedMessage {
     leaseUntil: number,
   ) {
     this.event = record.event;
-    this.partition = PARTITION_LABELS[record.partition] ?? String(record.partition);
+    this.partition = partitionLabel(record.partition);
     this.offset = record.offset;
     this.leaseUntil = leaseUntil;
   }
@@ -28,8 +31,6 @@ export class Lease implements ReceivedMessage {
     return this;
   }
 }
-
-const PARTITION_LABELS = Array.from({ length: 1024 }, (_, i) => String(i));
 
 /** A record waiting for (re)delivery with the deliveries it already had. */
 interface Pending {
@@ -50,11 +51,17 @@ export class Group implements TopicReader {
   private readonly cursors: number[];
   private readonly ready: Pending[] = [];
   private retries: Retry[] = [];
-  private readonly inflight = new Set<Lease>();
+  private readonly inflight = new InflightLeases<Lease>();
   /** Keys held back, mapped to their waiting records (ordered groups only). */
   private readonly busyKeys = new Map<string, StoredRecord[]>();
   private rr = 0;
-  private waiters = new Set<() => void>();
+  /** Receivers waiting for something deliverable (see {@link wait}). */
+  private waiters: Waiter[] = [];
+  /** One timer for every waiter's deadline, armed for the earliest (ref'd only while someone waits). */
+  private waitTimer: ReturnType<typeof setTimeout> | undefined;
+  private waitTimerAt = Infinity;
+  /** Abort signals whose abort already wakes this group's waiters (one listener per signal). */
+  private readonly abortWatched = new WeakSet<AbortSignal>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private readonly unsubscribe: () => void;
@@ -122,19 +129,22 @@ export class Group implements TopicReader {
     return out;
   }
 
-  /** Waits until something may be deliverable, `ms` passes or `signal` aborts. */
+  /**
+   * Waits until something may be deliverable, `ms` passes or `signal` aborts. It may also
+   * resolve early (another waiter's signal aborted): callers check again and wait again.
+   * No timer or listener per call: waits share one timer per group and one abort listener
+   * per signal, since a busy receiver waits once per batch.
+   */
   wait(ms: number, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.resolve();
+    if (!this.abortWatched.has(signal)) {
+      this.abortWatched.add(signal);
+      signal.addEventListener('abort', () => this.wake(), { once: true });
+    }
+    const until = Date.now() + ms;
     return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(t);
-        signal.removeEventListener('abort', done);
-        this.waiters.delete(done);
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      this.waiters.add(done);
+      this.waiters.push({ until, resolve });
+      this.armWaitTimer(until);
     });
   }
 
@@ -164,7 +174,7 @@ export class Group implements TopicReader {
 
   /** Returns every lease held by `owner` for immediate redelivery (its receiver closed). */
   release(owner: unknown): void {
-    for (const lease of [...this.inflight]) if (lease.owner === owner) this.nack(lease, 0);
+    for (const lease of this.inflight.snapshot()) if (lease.owner === owner) this.nack(lease, 0);
   }
 
   /** Messages delivered and not settled. */
@@ -179,7 +189,9 @@ export class Group implements TopicReader {
     this.removeReader();
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    for (const w of [...this.waiters]) w();
+    this.wake();
+    if (this.waitTimer !== undefined) clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
   }
 
   private push(out: Lease[], record: StoredRecord, delivered: number, leaseUntil: number): void {
@@ -220,7 +232,7 @@ export class Group implements TopicReader {
   }
 
   private expireLeases(now: number): void {
-    for (const lease of this.inflight) {
+    for (const lease of this.inflight.snapshot()) {
       if (lease.leaseUntil <= now) {
         this.inflight.delete(lease);
         this.retries.push({ record: lease.record, delivered: lease.deliveryCount, availableAt: now });
@@ -245,8 +257,42 @@ export class Group implements TopicReader {
   }
 
   private wake(): void {
-    for (const w of [...this.waiters]) w();
+    if (this.waiters.length === 0) return;
+    const woken = this.waiters;
+    this.waiters = [];
+    this.waitTimer?.unref(); // nobody waits: the armed timer must not hold the process open
+    for (const w of woken) w.resolve();
   }
+
+  private armWaitTimer(until: number): void {
+    if (this.waitTimer !== undefined && this.waitTimerAt <= until) {
+      this.waitTimer.ref();
+      return;
+    }
+    if (this.waitTimer !== undefined) clearTimeout(this.waitTimer);
+    this.waitTimerAt = until;
+    this.waitTimer = setTimeout(() => this.expireWaits(), Math.max(0, until - Date.now()));
+  }
+
+  /** The wait timer fired: resolves the waits that are due, re-arms for the next deadline. */
+  private expireWaits(): void {
+    this.waitTimer = undefined;
+    this.waitTimerAt = Infinity;
+    const now = Date.now();
+    const due: Waiter[] = [];
+    const left: Waiter[] = [];
+    for (const w of this.waiters) (w.until <= now ? due : left).push(w);
+    this.waiters = left;
+    let next = Infinity;
+    for (const w of left) next = Math.min(next, w.until);
+    if (next !== Infinity) this.armWaitTimer(next);
+    for (const w of due) w.resolve();
+  }
+}
+
+interface Waiter {
+  readonly until: number;
+  readonly resolve: () => void;
 }
 
 function startOffset(

@@ -72,6 +72,19 @@ export class Partition {
   }
 }
 
+/** Where an append landed; `duplicate` is true when an idempotent resend was recognised (nothing appended). */
+export interface AppendResult {
+  readonly partition: number;
+  readonly offset: number;
+  readonly duplicate?: boolean;
+}
+
+/** An idempotent sender's earlier append, remembered for the dedupe window. */
+interface DedupeEntry extends AppendResult {
+  readonly duplicate: true;
+  readonly at: number;
+}
+
 /** A group's read position over a topic (where it takes the next record of each partition). */
 export interface TopicReader {
   cursorOf(partition: number): number;
@@ -92,7 +105,7 @@ export class Topic {
   readonly partitions: Partition[];
   private roundRobin = 0;
   private lastTrim = 0;
-  private readonly dedupe = new Map<string, { partition: number; offset: number; at: number }>();
+  private readonly dedupe = new Map<string, DedupeEntry>();
   private readonly listeners = new Set<() => void>();
   private readonly readers = new Set<TopicReader>();
 
@@ -104,17 +117,23 @@ export class Topic {
     this.partitions = Array.from({ length: partitionCount }, (_, i) => new Partition(i));
   }
 
-  /** Appends an event; same-key events always land in the same partition. */
-  append(
-    event: Event,
-    idempotent: boolean,
-    now = Date.now(),
-  ): { partition: number; offset: number; duplicate: boolean } {
+  /** Appends an event and wakes the topic's waiting readers; same-key events always land in the same partition. */
+  append(event: Event, idempotent: boolean, now = Date.now()): Required<AppendResult> {
+    const r = this.appendQuietly(event, idempotent, now);
+    this.notifyAppended();
+    return { partition: r.partition, offset: r.offset, duplicate: r.duplicate === true };
+  }
+
+  /**
+   * Appends without waking readers (a batch wakes them once, see {@link notifyAppended}).
+   * Returns the stored record itself (no object per append), or the earlier append when an
+   * idempotent resend is recognised within the dedupe window.
+   */
+  appendQuietly(event: Event, idempotent: boolean, now: number): AppendResult {
     const dedupeKey = idempotent ? `${event.source}\u0000${event.id}` : undefined;
     if (dedupeKey !== undefined) {
       const seen = this.dedupe.get(dedupeKey);
-      if (seen !== undefined && now - seen.at < DEDUPE_WINDOW_MS)
-        return { partition: seen.partition, offset: seen.offset, duplicate: true };
+      if (seen !== undefined && now - seen.at < DEDUPE_WINDOW_MS) return seen;
     }
     const p = this.partitions[this.partitionFor(event.key)]!;
     if (
@@ -127,8 +146,12 @@ export class Topic {
     }
     const rec = p.append(event, now);
     if (dedupeKey !== undefined) this.remember(dedupeKey, rec, now);
+    return rec;
+  }
+
+  /** Wakes the readers waiting for an append (once per batch of appends). */
+  notifyAppended(): void {
     for (const l of this.listeners) l();
-    return { partition: rec.partition, offset: rec.offset, duplicate: false };
   }
 
   onAppend(listener: () => void): () => void {
@@ -163,12 +186,19 @@ export class Topic {
   }
 
   private remember(key: string, rec: StoredRecord, now: number): void {
-    this.dedupe.set(key, { partition: rec.partition, offset: rec.offset, at: now });
+    this.dedupe.set(key, { partition: rec.partition, offset: rec.offset, duplicate: true, at: now });
     if (this.dedupe.size > DEDUPE_MAX) {
       const oldest = this.dedupe.keys().next().value;
       if (oldest !== undefined) this.dedupe.delete(oldest);
     }
   }
+}
+
+const PARTITION_LABELS = Array.from({ length: 1024 }, (_, i) => String(i));
+
+/** A partition's index as the portable layer names it (a string), without a new string per event. */
+export function partitionLabel(index: number): string {
+  return PARTITION_LABELS[index] ?? String(index);
 }
 
 export const DEDUPE_WINDOW_MS = 5 * 60_000;

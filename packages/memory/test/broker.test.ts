@@ -273,6 +273,34 @@ describe('groups: fan-out and competing consumers', () => {
     expect((await pending).map((m) => m.event.id)).toEqual(['late']);
   });
 
+  it('waiting receivers share the wait: aborting one returns it, the other still gets the next append', async () => {
+    const d = driver();
+    const a = await d.openReceiver('t', rx());
+    const b = await d.openReceiver('t', rx()); // same group: one set of waiters
+    const acA = new AbortController();
+    const acB = new AbortController();
+    const cutB = setTimeout(() => acB.abort(), 2_000);
+    try {
+      const gotA = a.receive(10, acA.signal);
+      const gotB = b.receive(10, acB.signal);
+      await new Promise((res) => setTimeout(res, 10));
+      acA.abort(); // wakes every waiter of the group: b looks again and keeps waiting
+      expect(await gotA).toEqual([]);
+      await send(d, 't', [ev({ id: 'one' }), ev({ id: 'two' })]);
+      expect((await gotB).map((m) => m.event.id)).toEqual(['one', 'two']);
+    } finally {
+      clearTimeout(cutB);
+    }
+  });
+
+  it('a receive with nothing to take waits out its poll deadline and returns nothing', async () => {
+    const d = driver();
+    const r = await d.openReceiver('t', rx());
+    const started = Date.now();
+    expect(await r.receive(10, new AbortController().signal)).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
   it('receive returns nothing once aborted or closed', async () => {
     const d = driver();
     const r = await d.openReceiver('t', rx());

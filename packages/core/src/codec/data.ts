@@ -76,13 +76,26 @@ export function utf8Length(s: string): number {
  * The size an event occupies on the wire in binary mode: payload bytes plus
  * every attribute name and value. Adapters compare it with their declared
  * maximum before sending; brokers add a little framing on top.
+ *
+ * Computed per event on every send, so it allocates nothing for binary (or no)
+ * data, and attribute values that repeat from one event to the next (the same
+ * source, type, content type, or a time formatted once per millisecond) are
+ * measured once.
  */
 export function eventSize(event: Event): number {
-  let size = encodeData(event).bytes?.byteLength ?? 0;
-  size += attrSize('id', event.id) + attrSize('source', event.source) + attrSize('type', event.type) + 16;
-  if (event.time !== undefined) size += attrSize('time', event.time);
+  const data = event.data;
+  let size =
+    data === undefined
+      ? 0
+      : data instanceof Uint8Array
+        ? data.byteLength
+        : (encodeData(event).bytes?.byteLength ?? 0);
+  size += FIXED_ATTRIBUTES_SIZE + utf8Length(event.id);
+  size += LAST_SOURCE.measure(event.source) + LAST_TYPE.measure(event.type);
+  if (event.time !== undefined) size += ATTR_TIME + LAST_TIME.measure(event.time);
   if (event.subject !== undefined) size += attrSize('subject', event.subject);
-  if (event.datacontenttype !== undefined) size += attrSize('datacontenttype', event.datacontenttype);
+  if (event.datacontenttype !== undefined)
+    size += ATTR_CONTENT_TYPE + LAST_CONTENT_TYPE.measure(event.datacontenttype);
   if (event.dataschema !== undefined) size += attrSize('dataschema', event.dataschema);
   if (event.key !== undefined) size += attrSize('key', event.key);
   for (const name in event.extensions) size += attrSize(name, String(event.extensions[name]));
@@ -92,3 +105,26 @@ export function eventSize(event: Event): number {
 function attrSize(name: string, value: string): number {
   return name.length + 3 + utf8Length(value);
 }
+
+/** The UTF-8 length of the last string measured in one attribute (strings are immutable: never stale). */
+class LastLength {
+  private value = '';
+  private length = 0;
+
+  measure(value: string): number {
+    if (value !== this.value) {
+      this.value = value;
+      this.length = utf8Length(value);
+    }
+    return this.length;
+  }
+}
+
+const LAST_SOURCE = new LastLength();
+const LAST_TYPE = new LastLength();
+const LAST_TIME = new LastLength();
+const LAST_CONTENT_TYPE = new LastLength();
+/** Names and separators of id, source and type (3 bytes each), plus 16 for specversion. */
+const FIXED_ATTRIBUTES_SIZE = 'id'.length + 3 + 'source'.length + 3 + 'type'.length + 3 + 16;
+const ATTR_TIME = 'time'.length + 3;
+const ATTR_CONTENT_TYPE = 'datacontenttype'.length + 3;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUuid } from './uuid.js';
 import { EventPortError, InvalidEventError } from '../errors/errors.js';
 import { absoluteUriProblem, uriReferenceProblem } from './uri.js';
 import {
@@ -16,7 +16,7 @@ import { validateAndFreezeData } from './validate-data.js';
 
 /**
  * Validates `input` and returns a frozen {@link Event}. Applies the defaults
- * (id: UUID, time: now, specversion: "1.0"). An object that already is an Event
+ * (id: a random UUID, time: now, specversion: "1.0"). An object that already is an Event
  * (created here) is returned as is, so re-sending an event keeps its id.
  *
  * @throws InvalidEventError naming the field: missing/empty type or source, a
@@ -57,7 +57,7 @@ function buildEvent(input: EventInput): Event {
   const schemaProblem = dataschema === undefined ? undefined : absoluteUriProblem(dataschema);
   if (schemaProblem !== undefined)
     throw new InvalidEventError('dataschema', `"${dataschema}" ${schemaProblem}`);
-  const id = input.id === undefined ? randomUUID() : requiredString(input, 'id');
+  const id = input.id === undefined ? randomUuid() : requiredString(input, 'id');
   if (input.specversion !== undefined && input.specversion !== '1.0') {
     throw new InvalidEventError(
       'specversion',

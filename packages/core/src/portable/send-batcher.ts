@@ -91,16 +91,20 @@ export class SendBatcher {
   /**
    * Queues events whose wire sizes the caller computed (checked against the
    * broker's limit). Resolves with their receipts in order once all were
-   * acknowledged; rejects with the first final failure.
+   * acknowledged; rejects with the first final failure. Takes `items` over
+   * (the caller must not change it afterwards): with nothing queued it becomes
+   * the queue as is.
    */
-  enqueue(items: readonly PendingSend[]): Promise<Receipt[]> {
+  enqueue(items: PendingSend[]): Promise<Receipt[]> {
     return new Promise<Receipt[]>((resolve, reject) => {
       const call = new SendCall(items.length, resolve, reject);
+      const adopt = this.queue.length === 0;
+      if (adopt) this.queue = items;
       for (let index = 0; index < items.length; index++) {
         const item = items[index]!;
         item.call = call;
         item.index = index;
-        this.queue.push(item);
+        if (!adopt) this.queue.push(item);
         this.queuedBytes += item.size;
       }
       if (items.length === 0) resolve([]);
@@ -155,6 +159,13 @@ export class SendBatcher {
   }
 
   private takeBatch(): PendingSend[] {
+    const { maxEvents, maxBytes } = this.options;
+    if (this.queue.length <= maxEvents && this.queuedBytes <= maxBytes) {
+      const all = this.queue; // everything queued fits one batch
+      this.queue = [];
+      this.queuedBytes = 0;
+      return all;
+    }
     let bytes = 0;
     let n = 0;
     while (n < this.queue.length && n < this.options.maxEvents) {

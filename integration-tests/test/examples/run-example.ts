@@ -130,20 +130,19 @@ export async function expectOutcome(
   const { code, output } = await runExample(name, url, env);
   const unsupported = [...output.matchAll(/^\s*unsupported: (\S+) — (.*\S.*)$/gm)];
   if (code === EXIT_UNSUPPORTED)
-    console.log(`skipped ${name}: ${unsupported.map((m) => m[0].trim()).join('; ')}`);
-  const failed = (what: string): Error => new Error(`${name}: ${what}; its output:\n${output}`);
+    console.log(`cannot run ${name} here: ${unsupported.map((m) => m[0].trim()).join('; ')}`);
+  const failed = (what: string): Error =>
+    new Error(`${name}: ${what}, exit code ${String(code)}; its output:\n${output}`);
   if (expected === 'kept') {
     if (code !== 0 || !new RegExp(`^PASS ${name} \\([\\d.]+ s\\)$`, 'm').test(output))
-      throw failed(`expected to keep its promise, exited ${String(code)}`);
+      throw failed(`expected exit 0 and "PASS ${name} (<seconds> s)"`);
   } else if ('refused' in expected) {
     if (code !== 0 || !new RegExp(`^PASS ${name} \\(refused`, 'm').test(output))
-      throw failed(`expected the refusal kept as its promise, exited ${String(code)}`);
+      throw failed(`expected exit 0 and "PASS ${name} (refused: …)"`);
     expect(output).toMatch(new RegExp(`${expected.refused} unsupported — \\S`));
   } else {
     if (code !== EXIT_UNSUPPORTED)
-      throw failed(
-        `expected exit ${EXIT_UNSUPPORTED} (no ${expected.unsupported.join(', no ')}), exited ${String(code)}`,
-      );
+      throw failed(`expected exit ${EXIT_UNSUPPORTED} (no ${expected.unsupported.join(', no ')})`);
     expect(unsupported.map((m) => m[1]).sort()).toEqual([...expected.unsupported].sort());
   }
 }

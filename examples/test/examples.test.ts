@@ -1,13 +1,17 @@
 /**
  * Every example under examples/ runs on the embedded broker (memory://) and keeps its promise:
- * its exit code is 0. The examples run as their own processes from their built output (`npm test`
- * builds first; a missing build is made here), one at a time. One negative run proves that a
- * check can fail: the payments example without its ledger reconciliation must catch the double
- * charge it causes.
+ * exit code 0 and its `PASS <name>` line — except where memory:// lacks a guarantee the example
+ * requires (PULL_ONLY: push-consumer needs push), where it must exit 3 naming exactly that
+ * guarantee with the capability report's reason. push-consumer also runs on an Event Grid
+ * emulator this test starts in-process (basic topics push), where it must keep its promise. The
+ * examples run as their own processes from their built output (`npm test` builds first; a
+ * missing build is made here), one at a time. One negative run proves that a check can fail: the
+ * payments example without its ledger reconciliation must catch the double charge it causes.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { startEmulator } from '@eventport/eventgrid-emulator';
 
 jest.setTimeout(120_000);
 
@@ -20,20 +24,29 @@ const examples = readdirSync(path.join(root, 'examples'))
   .filter((d) => manifest(d).eventport?.exampleLibrary !== true)
   .sort();
 
+const EXIT_UNSUPPORTED = 3;
+/** What memory:// cannot carry (its capability report says why): example -> guarantees unsupported. */
+const PULL_ONLY: Record<string, string[]> = { 'push-consumer': ['push'] };
+
 /** Shorter than the defaults where an example runs for a set time. */
 const ARGS: Record<string, string[]> = {
   'iot-stream': ['--duration', '3'],
   'request-response': ['--timeout-ms', '1000'],
 };
 
-function runExample(name: string, args: string[]): Promise<{ code: number | null; output: string }> {
+function runExample(
+  name: string,
+  args: string[],
+  url = 'memory://',
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [path.join(root, 'examples', name, 'dist', 'main.js'), 'memory://', ...args],
+      [path.join(root, 'examples', name, 'dist', 'main.js'), url, ...args],
       {
         cwd: root,
-        env: { ...process.env, EVENTPORT_URL: 'memory://' },
+        env: { ...process.env, EVENTPORT_URL: url, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -71,18 +84,47 @@ it('finds the examples', () => {
       'fire-and-forget',
       'iot-stream',
       'load-levelling',
+      'orders',
       'payments',
+      'push-consumer',
       'request-response',
     ]),
   );
   expect(examples).not.toContain('support');
 });
 
-it.each(examples)('%s keeps its promise on memory://', async (name) => {
-  const { code, output } = await runExample(name, ARGS[name] ?? []);
-  if (code !== 0) console.log(output);
-  expect(code).toBe(0);
-  if (name !== 'orders') expect(output).toMatch(new RegExp(`^PASS ${name}`, 'm'));
+it.each(examples.filter((name) => PULL_ONLY[name] === undefined))(
+  '%s keeps its promise on memory://',
+  async (name) => {
+    const { code, output } = await runExample(name, ARGS[name] ?? []);
+    if (code !== 0) console.log(output);
+    expect(code).toBe(0);
+    expect(output).toMatch(new RegExp(`^PASS ${name} \\([\\d.]+ s\\)$`, 'm'));
+  },
+);
+
+it.each(Object.entries(PULL_ONLY).map(([name, missing]) => [name, missing.join(', no '), missing] as const))(
+  '%s cannot run on memory:// (exit 3, no %s, with the reason)',
+  async (name, _title, missing) => {
+    const { code, output } = await runExample(name, ARGS[name] ?? []);
+    expect(code).toBe(EXIT_UNSUPPORTED);
+    const unsupported = [...output.matchAll(/^\s*unsupported: (\S+) — (.*\S.*)$/gm)].map((m) => m[1]);
+    expect(unsupported.sort()).toEqual([...missing].sort());
+    expect(output).not.toMatch(/^PASS/m);
+  },
+);
+
+it('push-consumer keeps its promise on Event Grid basic topics (emulator started here)', async () => {
+  const emulator = await startEmulator({ port: 0, log: () => undefined });
+  try {
+    const url = `eventgrid://${new URL(emulator.url).host}/orders?mode=basic`;
+    const { code, output } = await runExample('push-consumer', [], url, { EVENTGRID_KEY: emulator.key });
+    if (code !== 0) console.log(output);
+    expect(code).toBe(0);
+    expect(output).toMatch(/^PASS push-consumer \([\d.]+ s\)$/m);
+  } finally {
+    await emulator.close();
+  }
 });
 
 it('payments catches the double charge when the worker skips its ledger reconciliation', async () => {

@@ -166,11 +166,22 @@ async function main(): Promise<void> {
   v.check(twice.length === 0, `nothing charged twice${twice.length > 0 ? `: ${twice.join(', ')}` : ''}`);
   v.check(total === expectedTotal, 'the ledger total is the sum of the valid payments');
   v.check(!perPayment.has(poison.paymentId), `the poison payment ${poison.paymentId} was not charged`);
+  // Dead-lettering is at-least-once: a worker killed after its dead-letter publish and before the
+  // acknowledgement leaves the payment to the next worker, which dead-letters it again (same event
+  // id). Operations count dead letters by event id.
+  const deadLetterIds = new Set(deadLetters.map((dl) => dl.id));
+  if (deadLetters.length > deadLetterIds.size)
+    console.log(
+      `  (${deadLetters.length} copies of ${deadLetterIds.size} dead letter(s): repeated after the crash)`,
+    );
   v.check(
-    deadLetters.length === 1 &&
-      deadLetters[0]!.subject === poison.paymentId &&
-      String(deadLetters[0]!.extensions[DEAD_LETTER_REASON]).includes('unsupported currency'),
-    'the poison payment was dead-lettered once, with the reason',
+    deadLetterIds.size === 1 &&
+      deadLetters.every(
+        (dl) =>
+          dl.subject === poison.paymentId &&
+          String(dl.extensions[DEAD_LETTER_REASON]).includes('unsupported currency'),
+      ),
+    'the poison payment was dead-lettered once (one event id), with the reason',
   );
   v.check(afterCrash >= crashAfter && afterCrash < ledger.length, 'the worker was killed mid-stream');
   v.check(

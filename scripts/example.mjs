@@ -65,7 +65,7 @@ if (build) {
     process.exit(1);
   }
 }
-// The URL goes to the example as its first argument and as EVENTPORT_URL (examples/orders reads only that).
+// The URL goes to the example as its first argument and as EVENTPORT_URL (examples/orders takes the argument, EVENTPORT_URL when there is none).
 const env = rest[0]?.includes('://') ? { ...process.env, EVENTPORT_URL: rest[0] } : process.env;
 const run = spawnSync(process.execPath, [join(examplesDir, name, example.main), ...rest], {
   stdio: 'inherit',

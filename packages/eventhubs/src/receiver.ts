@@ -67,7 +67,8 @@ export interface ReceiverDeps {
  */
 export class EventHubsReceiver implements DriverReceiver {
   readonly settlement = 'offset' as const;
-  private readonly buffer: ReceivedMessage[] = [];
+  /** Received events not handed out yet, from `head` on (the array holds nothing handed out once drained). */
+  private buffer: ReceivedMessage[] = [];
   private head = 0;
   private readonly owned = new Map<string, Owned>();
   private subscription: Subscription | undefined;
@@ -249,14 +250,31 @@ export class EventHubsReceiver implements DriverReceiver {
         this.waiter = done;
       });
     }
-    const n = Math.min(max, this.buffered);
+    const out = this.take(Math.min(max, this.buffered));
+    if (this.roomWaiters.size > 0 && this.buffered < this.deps.config.maxBufferedEvents)
+      for (const w of [...this.roomWaiters]) w();
+    return out;
+  }
+
+  /**
+   * Takes the next `n` buffered events. A drained buffer is replaced, not kept: events handed out
+   * must not stay referenced here (each holds its body, and the client's frame buffer under it).
+   */
+  private take(n: number): ReceivedMessage[] {
+    if (this.head === 0 && n === this.buffer.length) {
+      const all = this.buffer;
+      this.buffer = [];
+      return all;
+    }
     const out = this.buffer.slice(this.head, this.head + n);
     this.head += n;
-    if (this.head > 1024 && this.head * 2 > this.buffer.length) {
+    if (this.head === this.buffer.length) {
+      this.buffer = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.buffer.length) {
       this.buffer.splice(0, this.head);
       this.head = 0;
     }
-    if (this.buffered < this.deps.config.maxBufferedEvents) for (const w of [...this.roomWaiters]) w();
     return out;
   }
 
@@ -328,9 +346,8 @@ export class EventHubsReceiver implements DriverReceiver {
   }
 
   private dropBuffered(owned: Owned): void {
-    const kept = this.buffer.slice(this.head).filter((m) => (m.handle as Handle).owned !== owned);
-    this.buffer.length = 0;
-    this.buffer.push(...kept);
+    // a new array: spreading a large buffer into push() overflows the stack
+    this.buffer = this.buffer.slice(this.head).filter((m) => (m.handle as Handle).owned !== owned);
     this.head = 0;
     for (const w of [...this.roomWaiters]) w();
   }

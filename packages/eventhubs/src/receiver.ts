@@ -18,6 +18,7 @@ import type {
 } from '@eventport/core/driver';
 import type { EventHubsConfig } from './config.js';
 import { mapEventHubsError } from './errors.js';
+import { ReceivedOffsets } from './received-offsets.js';
 import { decodeEvent } from './wire.js';
 
 /** One partition this consumer owns (a new object each time ownership is claimed). */
@@ -25,10 +26,12 @@ interface Owned {
   readonly id: string;
   /** First sequence number received in this ownership; commits must pass it. */
   floor: number | undefined;
-  /** Offset string of every received, not yet checkpointed sequence number (insertion = sequence order). */
-  readonly offsets: Map<number, string>;
+  /** Offsets of the received events no commit has passed yet. */
+  readonly offsets: ReceivedOffsets;
   /** Next sequence number to read, as settled by the portable layer and not yet written. */
   pending: number | undefined;
+  /** Offset of the event before `pending` (what the checkpoint names with it). */
+  pendingOffset: string | undefined;
   /** Next sequence number of the last written checkpoint. */
   written: number | undefined;
   lost: boolean;
@@ -64,7 +67,8 @@ export interface ReceiverDeps {
  */
 export class EventHubsReceiver implements DriverReceiver {
   readonly settlement = 'offset' as const;
-  private readonly buffer: ReceivedMessage[] = [];
+  /** Received events not handed out yet, from `head` on (the array holds nothing handed out once drained). */
+  private buffer: ReceivedMessage[] = [];
   private head = 0;
   private readonly owned = new Map<string, Owned>();
   private subscription: Subscription | undefined;
@@ -145,8 +149,9 @@ export class EventHubsReceiver implements DriverReceiver {
     this.owned.set(context.partitionId, {
       id: context.partitionId,
       floor: undefined,
-      offsets: new Map(),
+      offsets: new ReceivedOffsets(),
       pending: undefined,
+      pendingOffset: undefined,
       written: undefined,
       lost: false,
     });
@@ -193,26 +198,22 @@ export class EventHubsReceiver implements DriverReceiver {
     }
     const { hub } = this.deps;
     const handle: Handle = { owned };
-    for (const e of events) {
-      owned.offsets.set(e.sequenceNumber, e.offset);
-      owned.floor ??= e.sequenceNumber;
-    }
+    owned.offsets.add(events);
+    owned.floor ??= events[0]!.sequenceNumber;
     if (this.atMostOnce) {
       const last = events[events.length - 1]!;
-      owned.pending = last.sequenceNumber + 1;
+      this.setPending(owned, last.sequenceNumber + 1, last.offset);
       await this.write(owned).catch(() => undefined);
       if (owned.written !== last.sequenceNumber + 1) return; // not checkpointed: not handed out
     }
+    const partition = context.partitionId;
     for (const e of events) {
-      const decoded = decodeEvent(hub, context.partitionId, e);
-      this.buffer.push({
-        event: decoded.event,
-        deliveryCount: 1,
-        partition: context.partitionId,
-        offset: e.sequenceNumber,
-        handle,
-        ...(decoded.undecodable !== undefined ? { undecodable: decoded.undecodable } : {}),
-      });
+      const { event, undecodable } = decodeEvent(hub, partition, e);
+      this.buffer.push(
+        undecodable === undefined
+          ? { event, deliveryCount: 1, partition, offset: e.sequenceNumber, handle }
+          : { event, deliveryCount: 1, partition, offset: e.sequenceNumber, handle, undecodable },
+      );
     }
     this.wake();
     // backpressure: hold this partition's pump until handlers drained the buffer
@@ -249,14 +250,31 @@ export class EventHubsReceiver implements DriverReceiver {
         this.waiter = done;
       });
     }
-    const n = Math.min(max, this.buffered);
+    const out = this.take(Math.min(max, this.buffered));
+    if (this.roomWaiters.size > 0 && this.buffered < this.deps.config.maxBufferedEvents)
+      for (const w of [...this.roomWaiters]) w();
+    return out;
+  }
+
+  /**
+   * Takes the next `n` buffered events. A drained buffer is replaced, not kept: events handed out
+   * must not stay referenced here (each holds its body, and the client's frame buffer under it).
+   */
+  private take(n: number): ReceivedMessage[] {
+    if (this.head === 0 && n === this.buffer.length) {
+      const all = this.buffer;
+      this.buffer = [];
+      return all;
+    }
     const out = this.buffer.slice(this.head, this.head + n);
     this.head += n;
-    if (this.head > 1024 && this.head * 2 > this.buffer.length) {
+    if (this.head === this.buffer.length) {
+      this.buffer = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.buffer.length) {
       this.buffer.splice(0, this.head);
       this.head = 0;
     }
-    if (this.buffered < this.deps.config.maxBufferedEvents) for (const w of [...this.roomWaiters]) w();
     return out;
   }
 
@@ -276,13 +294,21 @@ export class EventHubsReceiver implements DriverReceiver {
     }
     if (owned.floor === undefined || nextOffset <= owned.floor) return Promise.resolve();
     if (owned.pending !== undefined && nextOffset <= owned.pending) return Promise.resolve();
-    if (!owned.offsets.has(nextOffset - 1)) return Promise.resolve();
-    owned.pending = nextOffset;
+    const offset = owned.offsets.offsetOf(nextOffset - 1);
+    if (offset === undefined) return Promise.resolve();
+    this.setPending(owned, nextOffset, offset);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       void this.flush();
     }, this.deps.config.commitIntervalMs);
     return Promise.resolve();
+  }
+
+  /** Records the checkpoint to write next; commits only move forward, so older offsets are forgotten. */
+  private setPending(owned: Owned, next: number, offset: string): void {
+    owned.pending = next;
+    owned.pendingOffset = offset;
+    owned.offsets.forgetBefore(next - 1);
   }
 
   /** Writes every pending checkpoint (one at a time per receiver). */
@@ -295,9 +321,9 @@ export class EventHubsReceiver implements DriverReceiver {
 
   private async write(owned: Owned): Promise<void> {
     const next = owned.pending;
-    if (next === undefined || owned.lost || (owned.written !== undefined && next <= owned.written)) return;
-    const offset = owned.offsets.get(next - 1);
-    if (offset === undefined) return;
+    const offset = owned.pendingOffset;
+    if (next === undefined || offset === undefined || owned.lost) return;
+    if (owned.written !== undefined && next <= owned.written) return;
     const { client, store, hub, options } = this.deps;
     try {
       await store.updateCheckpoint({
@@ -317,16 +343,11 @@ export class EventHubsReceiver implements DriverReceiver {
       throw err;
     }
     if (owned.written === undefined || next > owned.written) owned.written = next;
-    for (const seq of owned.offsets.keys()) {
-      if (seq >= next - 1) break;
-      owned.offsets.delete(seq);
-    }
   }
 
   private dropBuffered(owned: Owned): void {
-    const kept = this.buffer.slice(this.head).filter((m) => (m.handle as Handle).owned !== owned);
-    this.buffer.length = 0;
-    this.buffer.push(...kept);
+    // a new array: spreading a large buffer into push() overflows the stack
+    this.buffer = this.buffer.slice(this.head).filter((m) => (m.handle as Handle).owned !== owned);
     this.head = 0;
     for (const w of [...this.roomWaiters]) w();
   }

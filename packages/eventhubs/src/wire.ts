@@ -88,12 +88,16 @@ function headerMap(
   if (props !== undefined && props !== null)
     for (const name of Object.keys(props)) {
       const text = propertyText(props[name]);
-      // content-type in any spelling is one header (the later wins), as the decoder reads it
-      if (text !== undefined) headers[name.toLowerCase() === CONTENT_TYPE ? CONTENT_TYPE : name] = text;
+      // content-type in any spelling is one header (the later wins), as the decoder reads it; only a
+      // 12-character name can lower-case to it, so other names skip toLowerCase
+      if (text !== undefined) headers[isContentType(name) ? CONTENT_TYPE : name] = text;
     }
   if (contentType !== undefined) headers[CONTENT_TYPE] = contentType;
   return headers;
 }
+
+const isContentType = (name: string): boolean =>
+  name.length === CONTENT_TYPE.length && name.toLowerCase() === CONTENT_TYPE;
 
 /** A received body as bytes: data sections as they are; value/sequence sections (other producers) as JSON. */
 function bodyBytes(body: unknown): Uint8Array | undefined {

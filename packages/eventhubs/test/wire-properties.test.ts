@@ -134,6 +134,9 @@ const propertyName = fc.oneof(
     'cloudEvents:Bad-Name',
     'content-type',
     'Content-Type',
+    'CONTENT-TYPE',
+    'content-type ',
+    '\u0130content-type', // lower-cases to a longer string
     'other',
   ),
   fc.string({ maxLength: 12 }),

@@ -1,11 +1,6 @@
 import type { Event } from '@eventport/core';
-import {
-  fromStructuredObject,
-  InvalidEventError,
-  toStructured,
-  undecodable,
-  type Decoded,
-} from '@eventport/core/driver';
+import { InvalidEventError, toStructured, undecodable, type Decoded } from '@eventport/core/driver';
+import { eventFromStructured } from './structured-decoder.js';
 
 /**
  * Event Grid's wire format is CloudEvents 1.0 in structured JSON: every attribute, extensions
@@ -73,12 +68,13 @@ export function decodeEvent(raw: unknown, origin: Origin): Decoded {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
       throw new InvalidEventError('event', 'a received event must be a JSON object');
     }
-    const { [KEY_EXTENSION]: key, ...rest } = raw as Record<string, unknown>;
+    const doc = raw as Record<string, unknown>;
+    const key = doc[KEY_EXTENSION];
     if (key !== undefined && typeof key !== 'string') {
       throw new InvalidEventError(KEY_EXTENSION, `must be a string, got ${typeof key}`);
     }
-    // decoded from the parsed answer as it is: serializing it again cost ~5 µs per 1 KB event
-    return { event: fromStructuredObject(key === undefined ? raw : rest, { key }) };
+    // decoded from the parsed answer as it is, not serialized again nor copied
+    return { event: eventFromStructured(doc, key, KEY_EXTENSION) };
   } catch (err) {
     const id = (raw as { id?: unknown } | null)?.id;
     return undecodable(

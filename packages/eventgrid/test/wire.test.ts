@@ -2,8 +2,10 @@ import {
   createEvent,
   fromStructuredObject,
   InvalidEventError,
+  toStructured,
   UNDECODABLE_TYPE,
 } from '@eventport/core/driver';
+import { encodeStructured, structuredBatch } from '../src/structured-encoder.js';
 import { batchBody, decodeEvent, encodeEvent, KEY_EXTENSION } from '../src/wire.js';
 
 const origin = { topic: 'orders', subscription: 'billing', lockToken: 'tok' };
@@ -142,5 +144,40 @@ describe('wire: decoding decodes exactly what core fromStructuredObject decodes'
       expect(decoded.event).toEqual({ ...(expected.event as object), ...time });
       expect(Object.isFrozen(decoded.event.extensions)).toBe(true);
     }
+  });
+});
+
+describe('wire: encoding writes exactly what core toStructured writes (plus the key first)', () => {
+  const base = { id: 'e-1', source: '/s', type: 't', time: '2026-01-02T03:04:05Z' };
+  const cases: [string, Parameters<typeof createEvent>[0]][] = [
+    [
+      'JSON data, every attribute',
+      { ...base, subject: 'sub', dataschema: 'https://x/s', data: { a: [1, 'é'] } },
+    ],
+    [
+      'extensions and a key',
+      { ...base, key: 'k "1"', extensions: { tenant: 'acme', n: 7, ok: false, '123': 'num' }, data: 1 },
+    ],
+    ['binary data', { ...base, data: new Uint8Array([0, 255, 1, 128]).subarray(1) }],
+    ['text data', { ...base, datacontenttype: 'text/plain', data: 'héllo "x"\n' }],
+    ['a string under a JSON type', { ...base, datacontenttype: 'application/json', data: 'a "b"' }],
+    ['null data', { ...base, data: null }],
+    ['no data', { ...base, key: 'k' }],
+  ];
+  test.each(cases)('%s', (_what, input) => {
+    const event = createEvent(input);
+    const structured = Buffer.from(toStructured(event).body!).toString('utf8');
+    const expected =
+      event.key === undefined
+        ? structured
+        : `{"${KEY_EXTENSION}":${JSON.stringify(event.key)},${structured.slice(1)}`;
+    expect(Buffer.from(encodeEvent(event)).toString('utf8')).toBe(expected);
+    const parts = encodeStructured(event, KEY_EXTENSION);
+    expect(parts.byteLength).toBe(Buffer.byteLength(expected));
+    expect(Buffer.from(structuredBatch([parts, parts])).toString('utf8')).toBe(`[${expected},${expected}]`);
+  });
+
+  test('an empty batch is []', () => {
+    expect(Buffer.from(structuredBatch([])).toString()).toBe('[]');
   });
 });

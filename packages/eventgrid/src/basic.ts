@@ -11,7 +11,8 @@ import type { EventGridAuth } from './credential.js';
 import { mapHttpFailure } from './errors.js';
 import type { PublishTarget } from './sender.js';
 import { toEventGridSchema } from './eventgrid-schema.js';
-import { batchBody, KEY_EXTENSION } from './wire.js';
+import { structuredBatch } from './structured-encoder.js';
+import { KEY_EXTENSION } from './wire.js';
 
 /**
  * Basic topics: producers publish through the thin REST client (structured CloudEvents, every
@@ -74,7 +75,7 @@ export class BasicPublishers {
         const body =
           this.config.schema === 'eventgrid'
             ? Buffer.from(JSON.stringify(events.map(toEventGridSchema)))
-            : batchBody(encoded);
+            : structuredBatch(encoded);
         const type = this.config.schema === 'eventgrid' ? 'application/json; charset=utf-8' : undefined;
         const answer = await rest.publishBasic(path, body, undefined, type);
         if (!answer.ok) throw mapHttpFailure(answer.failure, 'publish', `to basic topic "${topic}"`, topic);

@@ -159,16 +159,25 @@ export class NamespaceClient {
       else headers.set('authorization', `SharedAccessKey ${this.#key}`);
     }
     if (contentType !== undefined) headers.set('content-type', contentType);
-    const timeout = AbortSignal.timeout(this.#timeoutMs + extraTimeoutMs);
+    const abort = new AbortController();
+    // The timeout is an unreferenced timer that is cleared when the request ends, not the
+    // pipeline's `timeout` (the Node HTTP client leaves that timer armed when a request is aborted
+    // or fails, which kept processes alive for requestTimeoutMs + maxWaitTime after a consumer
+    // stopped), nor AbortSignal.timeout/any (60-170 µs each per request on Node 20).
+    const timer = setTimeout(
+      () => abort.abort(new DOMException('the request timed out', 'TimeoutError')),
+      this.#timeoutMs + extraTimeoutMs,
+    );
+    timer.unref();
+    const onAbort = () => abort.abort(signal?.reason);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     const request = createPipelineRequest({
       url: url.toString(),
       method: 'POST',
       headers,
       body: body === undefined ? undefined : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-      // The timeout is an unreferenced timer signal, not the pipeline's `timeout`: the Node HTTP
-      // client leaves that timer armed when a request is aborted or fails, which kept processes
-      // alive for requestTimeoutMs + maxWaitTime after a consumer stopped.
-      abortSignal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+      abortSignal: abort.signal,
       allowInsecureConnection: this.#insecure,
     });
     let response;
@@ -176,6 +185,9 @@ export class NamespaceClient {
       response = await this.#pipeline.sendRequest(this.#http, request);
     } catch (err) {
       return { ok: false, failure: failureOf(err) };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
     }
     const text = response.bodyAsText ?? '';
     let parsed: unknown;

@@ -24,7 +24,7 @@ import { resourceName } from './names.js';
 import { PushConsumers } from './push-consumers.js';
 import { EventGridReceiver } from './receiver.js';
 import { EventGridSender, type PublishTarget } from './sender.js';
-import { batchBody } from './wire.js';
+import { structuredBatch } from './structured-encoder.js';
 
 /** What `broker.raw()` returns: the clients this connection uses. */
 export interface EventGridNative {
@@ -140,7 +140,7 @@ export class EventGridDriver implements Driver {
       name,
       maxEvents: NAMESPACE_MAX_EVENTS_PER_PUBLISH,
       publish: async (_events, encoded) => {
-        const answer = await client.publish(name, batchBody(encoded));
+        const answer = await client.publish(name, structuredBatch(encoded));
         if (!answer.ok) throw mapHttpFailure(answer.failure, 'publish', `to topic "${name}"`, topic);
       },
     };

@@ -8,7 +8,8 @@ import {
   type SendOutcome,
 } from '@eventport/core/driver';
 import { MAX_REQUEST_BYTES } from './capabilities.js';
-import { encodeEvent } from './wire.js';
+import { encodeStructured, type EncodedEvent } from './structured-encoder.js';
+import { KEY_EXTENSION } from './wire.js';
 
 /** Where a sender's requests go: a namespace topic (thin client) or a basic topic (publisher client). */
 export interface PublishTarget {
@@ -17,7 +18,7 @@ export interface PublishTarget {
   /** Events per publish request the service accepts. */
   readonly maxEvents: number;
   /** Publishes one request's events; throws an EventPortError (mapped) when the request fails. */
-  publish(events: readonly Event[], encoded: readonly Uint8Array[]): Promise<void>;
+  publish(events: readonly Event[], encoded: readonly EncodedEvent[]): Promise<void>;
 }
 
 /** Publish requests one batch runs at once (Event Grid does not order, so requests may overlap). */
@@ -33,7 +34,7 @@ const REQUESTS_IN_FLIGHT = 4;
  */
 export class EventGridSender implements DriverSender {
   readonly requestLimits: RequestLimits;
-  readonly #encoded = new WeakMap<Event, Uint8Array>();
+  readonly #encoded = new WeakMap<Event, EncodedEvent>();
   #closed = false;
 
   constructor(private readonly target: PublishTarget) {
@@ -63,10 +64,10 @@ export class EventGridSender implements DriverSender {
     return Promise.resolve();
   }
 
-  #encode(event: Event): Uint8Array {
+  #encode(event: Event): EncodedEvent {
     let encoded = this.#encoded.get(event);
     if (encoded === undefined) {
-      encoded = encodeEvent(event);
+      encoded = encodeStructured(event, KEY_EXTENSION);
       this.#encoded.set(event, encoded);
     }
     return encoded;

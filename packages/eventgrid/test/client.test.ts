@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { parseEventGridConfig } from '../src/config.js';
 import { NamespaceClient } from '../src/client.js';
 import { fakeServer } from './fake-server.js';
@@ -38,6 +39,24 @@ describe('NamespaceClient request timeouts', () => {
     const client = new NamespaceClient(config, auth);
     try {
       const answer = await client.publish('orders', Buffer.from('[]'));
+      expect(answer.ok).toBe(false);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
+  test("a finished request leaves no listener on the caller's signal; an aborted signal fails at once", async () => {
+    const server = await fakeServer(() => Promise.resolve({ status: 200, body: { value: [] } }));
+    const { config, auth } = parseEventGridConfig(new URL(`eventgrid://127.0.0.1:${server.port}/orders`), {
+      key: 'k',
+    });
+    const client = new NamespaceClient(config, auth);
+    try {
+      const signal = new AbortController().signal;
+      for (let i = 0; i < 3; i++) expect((await client.receive('orders', 'g', 1, 10, signal)).ok).toBe(true);
+      expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+      const answer = await client.receive('orders', 'g', 1, 10, AbortSignal.abort());
       expect(answer.ok).toBe(false);
     } finally {
       client.close();

@@ -34,5 +34,12 @@ describePubSubConformance({
   extra: '&ordering=false',
   label: 'pubsub (unordered+exactly-once) on the emulator',
   report: 'pubsub-unordered',
-  only: ['redelivery', 'handler-attempts', 'redelivery-delay', 'dead-letter', 'replay'],
+  only: [
+    'redelivery',
+    'handler-attempts',
+    'handler-attempts-takeover',
+    'redelivery-delay',
+    'dead-letter',
+    'replay',
+  ],
 });

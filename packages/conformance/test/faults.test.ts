@@ -4,7 +4,15 @@
 import { MemoryBroker } from '@eventport/memory';
 import { runConformance, urlHarness, type BrokerReport, type CheckResult } from '@eventport/conformance';
 
-type Fault = 'drop' | 'duplicate' | 'reorder' | 'delay' | 'crashBeforeAck' | 'shortLease' | 'ignoreExtend';
+type Fault =
+  | 'drop'
+  | 'duplicate'
+  | 'reorder'
+  | 'delay'
+  | 'crashBeforeAck'
+  | 'shortLease'
+  | 'ignoreExtend'
+  | 'countGiveBacks';
 
 interface Expectation {
   /** check id -> what its failure summary must say */
@@ -93,6 +101,15 @@ const EXPECTED: Readonly<Record<Fault, Expectation>> = {
       'lease-extension': /redeliveries while handlers ran longer than the lease/,
     },
     holds: ['per-key-order-near-lease', 'per-key-order', 'redelivery'],
+  },
+  // countGiveBacks: a closing consumer receives what arrives as it stops and gives it back counted
+  // as a delivery (issue 16: Pub/Sub's deliveryAttempt, Event Grid's deliveryCount). The next
+  // consumer's first handler attempt is reported as attempt 2. Without a takeover nothing changes.
+  countGiveBacks: {
+    fails: {
+      'handler-attempts-takeover': /handler attempts were not counted across the takeover/,
+    },
+    holds: ['handler-attempts', 'redelivery', 'drain'],
   },
 };
 

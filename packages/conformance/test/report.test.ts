@@ -94,6 +94,7 @@ describe('gating by declared capabilities only', () => {
     expect(selectChecks(['consume.at-least-once']).map((c) => c.id)).toEqual([
       'redelivery',
       'handler-attempts',
+      'handler-attempts-takeover',
       'durability',
     ]);
     expect(selectChecks(['drain', 'order.per-key']).map((c) => c.id)).toEqual([

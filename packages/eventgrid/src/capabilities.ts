@@ -79,7 +79,7 @@ function namespace(): CapabilityReport {
     'dead-letter': {
       level: 'emulated',
       detail:
-        "reject dead-letters without a reason, so an event whose handler exhausted its attempts is published with the reason (deadletterreason, deadletterattempts extensions) to the dead-letter topic (default <topic>.dlq, namespace topic <topic>-dlq), then acknowledged. The subscription's own maxDeliveryCount and dead-letter destination, where configured on the service, still catch events whose consumers crash (reason MaxDeliveryCountExceeded)",
+        "reject dead-letters without a reason, so an event whose handler exhausted its attempts is published with the reason (deadletterreason, deadletterattempts extensions) to the dead-letter topic (default <topic>.dlq, namespace topic <topic>-dlq), then acknowledged. The subscription's own maxDeliveryCount and dead-letter destination, where configured on the service, still catch events whose consumers crash (reason MaxDeliveryCountExceeded). EventPort does not set maxDeliveryCount (subscriptions are made on the service; 1 to 10, default 10): attempts count handler attempts (the service's deliveryCount less the deliveries this process released unhandled), but the service counts every delivery, so keep maxDeliveryCount at least the retry budget plus a margin for deliveries no handler saw (releases by a consumer in another process, crashes). At 10 with the default budget of 5 the margin is 5; a budget of 10 leaves none, and a budget above 10 is never spent: the service dead-letters first",
     },
     replay: {
       level: 'unsupported',

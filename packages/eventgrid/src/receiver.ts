@@ -7,6 +7,7 @@ import {
 import { RELEASE_DELAYS_S } from './capabilities.js';
 import type { NamespaceClient, SettleAction } from './client.js';
 import { mapHttpFailure } from './errors.js';
+import { processGiveBacks } from './give-backs.js';
 import { decodeEvent } from './wire.js';
 
 /** Lock tokens per settle request (the service's limit). */
@@ -103,15 +104,19 @@ export class EventGridReceiver implements DriverReceiver {
       const lockToken = String(detail.brokerProperties?.lockToken ?? '');
       const decoded = decodeEvent(detail.event, { topic, subscription, lockToken });
       const count = Number(detail.brokerProperties?.deliveryCount);
+      // Handler attempts: the service's count less the deliveries given back unhandled.
+      const received = Number.isInteger(count) && count > 0 ? count : 1;
+      const unseen = processGiveBacks.givenBack(this.ledgerKey(), decoded.event.id);
       return {
         event: decoded.event,
-        deliveryCount: Number.isInteger(count) && count > 0 ? count : 1,
+        deliveryCount: Math.max(1, received - unseen),
         handle: lockToken,
         ...(decoded.undecodable !== undefined ? { undecodable: decoded.undecodable } : {}),
       };
     });
     if (stopped() && messages.length > 0) {
-      // Answered as the consumer stopped: give the locked events back at once.
+      // Answered as the consumer stopped: give the locked events back at once (no handler saw them).
+      for (const m of messages) processGiveBacks.add(this.ledgerKey(), m.event.id);
       await this.settle('release', messages.map(tokenOf), 0).catch(() => undefined);
       return [];
     }
@@ -122,6 +127,7 @@ export class EventGridReceiver implements DriverReceiver {
   async ack(messages: readonly ReceivedMessage[]): Promise<void> {
     const tokens = messages.map(tokenOf);
     for (const t of tokens) this.#outstanding.delete(t);
+    for (const m of messages) processGiveBacks.forget(this.ledgerKey(), m.event.id);
     for (let i = 0; i < tokens.length; i += TOKENS_PER_SETTLE) {
       await this.settle('acknowledge', tokens.slice(i, i + TOKENS_PER_SETTLE));
     }
@@ -188,6 +194,11 @@ export class EventGridReceiver implements DriverReceiver {
       `Event Grid ${action} on ${this.label()}: ${failed.length} of ${tokens.length} lock tokens failed (${codes}); their events will be delivered again`,
       { retryable: false },
     );
+  }
+
+  /** The subscription's key in the give-back ledger. */
+  private ledgerKey(): string {
+    return `${this.settings.topic}/${this.settings.subscription}`;
   }
 
   private label(): string {

@@ -22,6 +22,12 @@ export interface MemoryFaults {
   readonly shortLease?: boolean;
   /** Accept lease extensions and apply none (the lease runs out at its first deadline). */
   readonly ignoreExtend?: boolean;
+  /**
+   * At close, receive what arrives within a short grace and give it back counted as a delivery,
+   * so that its first handler attempt is reported as attempt 2 (a driver that passes on a broker's
+   * delivery count when it gave back receives no handler saw: issue 16).
+   */
+  readonly countGiveBacks?: boolean;
 }
 
 export const FAULT_NAMES = [
@@ -32,13 +38,17 @@ export const FAULT_NAMES = [
   'crashBeforeAck',
   'shortLease',
   'ignoreExtend',
+  'countGiveBacks',
 ] as const;
 
 /** Faults that are on or off (the others act on every Nth event). */
-const SWITCHES: readonly string[] = ['reorder', 'delay', 'shortLease', 'ignoreExtend'];
+const SWITCHES: readonly string[] = ['reorder', 'delay', 'shortLease', 'ignoreExtend', 'countGiveBacks'];
 
 /** Share of the lease a message really has left at hand-off under the `shortLease` fault. */
 export const SHORT_LEASE_SHARE = 0.25;
+
+/** How long a receiver with the `countGiveBacks` fault keeps receiving while it closes. */
+export const GIVE_BACK_GRACE_MS = 250;
 
 /** Parses `fault=drop,duplicate&faultEvery=10` (URL form) or passes an options object through. */
 export function parseFaults(value: unknown, every: unknown): MemoryFaults {

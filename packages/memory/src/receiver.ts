@@ -1,5 +1,5 @@
 import type { DriverReceiver, ReceivedMessage, ReceiverOptions } from '@eventport/core/driver';
-import { EveryNth, SHORT_LEASE_SHARE, type MemoryFaults } from './faults.js';
+import { EveryNth, GIVE_BACK_GRACE_MS, SHORT_LEASE_SHARE, type MemoryFaults } from './faults.js';
 import type { Group, Lease } from './group.js';
 
 const POLL_WAIT_MS = 1_000;
@@ -68,11 +68,16 @@ export class MemoryReceiver implements DriverReceiver {
   }
 
   close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      this.group.release(this);
-    }
-    return Promise.resolve();
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    this.group.release(this);
+    return this.faults.countGiveBacks === true ? this.giveBackCounted() : Promise.resolve();
+  }
+
+  /** Fault `countGiveBacks`: takes what arrives within a grace and gives it back, counted as a delivery. */
+  private async giveBackCounted(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, GIVE_BACK_GRACE_MS));
+    for (const lease of this.group.take(1_000, this.leaseMs)) this.group.nack(lease, 0);
   }
 
   /** Takes a message's lease out of this receiver's hands (undefined when already settled). */

@@ -56,6 +56,7 @@ describe('fault injection', () => {
       'crashBeforeAck',
       'shortLease',
       'ignoreExtend',
+      'countGiveBacks',
     ]);
     const third = new EveryNth(3);
     expect(Array.from({ length: 7 }, () => third.hit())).toEqual([
@@ -194,5 +195,27 @@ describe('fault injection', () => {
     const [h] = await hr.receive(1, new AbortController().signal);
     await hr.extendLease!(h!, 60_000);
     expect(await receiveFor(hr, 200, 1)).toEqual([]);
+  });
+
+  it('countGiveBacks: what arrives as a receiver closes is given back counted as a delivery', async () => {
+    const d = driver(fresh(), '?fault=countGiveBacks');
+    const s = await d.openSender('t', { idempotent: false });
+    const r = await d.openReceiver('t', rx({ orderedByKey: false }));
+    const closing = r.close();
+    await s.send([{ event: ev('1') }]);
+    await closing;
+    const next = await d.openReceiver('t', rx({ orderedByKey: false }));
+    const [m] = await next.receive(1, AbortSignal.timeout(1_000));
+    expect({ id: m?.event.id, deliveryCount: m?.deliveryCount }).toEqual({ id: '1', deliveryCount: 2 });
+    // a healthy connection's closing receiver leaves it alone
+    const healthy = driver(fresh());
+    const hs = await healthy.openSender('t', { idempotent: false });
+    const hr = await healthy.openReceiver('t', rx({ orderedByKey: false }));
+    const hClosing = hr.close();
+    await hs.send([{ event: ev('2') }]);
+    await hClosing;
+    const hNext = await healthy.openReceiver('t', rx({ orderedByKey: false }));
+    const [h] = await hNext.receive(1, AbortSignal.timeout(1_000));
+    expect({ id: h?.event.id, deliveryCount: h?.deliveryCount }).toEqual({ id: '2', deliveryCount: 1 });
   });
 });

@@ -12,6 +12,14 @@ export const MAX_ACK_DEADLINE_S = 600;
 /** Messages per publish request and per Pull answer. */
 export const MAX_BATCH_MESSAGES = 1000;
 
+/**
+ * Deliveries a subscription's dead-letter policy allows above the retry budget: Pub/Sub's
+ * deliveryAttempt also counts deliveries no handler saw (messages given back at close, Pulls
+ * cancelled with messages in them, crashed consumers), so the policy must not fire before
+ * EventPort's last handler attempt.
+ */
+export const DELIVERY_ATTEMPTS_MARGIN = 10;
+
 /** A configuration's variant; without `retentionSeconds`, the default retention. */
 export type PubSubVariant = Pick<PubSubConfig, 'ordering' | 'exactlyOnce'> &
   Partial<Pick<PubSubConfig, 'retentionSeconds'>>;
@@ -105,8 +113,7 @@ export function pubsubCapabilities(c: PubSubVariant): CapabilityReport {
         }
       : {
           level: 'native',
-          detail:
-            'the subscription gets a dead-letter policy to <topic>.dlq (maxDeliveryAttempts = retry attempts, 5 to 100; it also makes Pub/Sub count delivery attempts); a message whose handler exhausted its attempts is published there at once with the reason, then acknowledged',
+          detail: `the subscription gets a dead-letter policy to <topic>.dlq (maxDeliveryAttempts = retry attempts + ${DELIVERY_ATTEMPTS_MARGIN}, 5 to 100: Pub/Sub counts deliveries no handler saw, such as messages a closing consumer gave back, so the policy cannot fire before the last handler attempt; with a budget above ${100 - DELIVERY_ATTEMPTS_MARGIN} attempts the margin shrinks to what is left below 100); a message whose handler exhausted its attempts is published there at once with the reason, then acknowledged. Attempts count handler attempts: deliveryAttempt less the deliveries this process gave back unhandled`,
         },
     ...retentionCapabilities(retentionSeconds),
     'delayed-delivery': {

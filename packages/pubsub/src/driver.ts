@@ -9,7 +9,7 @@ import {
   type ReceiverOptions,
   type SenderOptions,
 } from '@eventport/core/driver';
-import { pubsubCapabilities, variantOf } from './capabilities.js';
+import { DELIVERY_ATTEMPTS_MARGIN, pubsubCapabilities, variantOf } from './capabilities.js';
 import { parsePubSubConfig, type PubSubConfig } from './config.js';
 import { mapPubSubError } from './errors.js';
 import { PubSubReceiver, type DeadLetterPublish } from './receiver.js';
@@ -97,13 +97,17 @@ export class PubSubDriver implements Driver {
       exactlyOnce: c.exactlyOnce && options.delivery === 'exactly-once',
       from: options.from,
       // Always a dead-letter policy: Pub/Sub sets deliveryAttempt only with one, and competing
-      // consumers need the server's count. Without EventPort dead-lettering it allows 100 attempts
-      // (the most Pub/Sub takes), beyond any retry budget: only crash loops ever reach it.
+      // consumers need the server's count. It allows the retry budget plus a margin for
+      // deliveries no handler saw, so that it never fires before EventPort's last attempt; without
+      // EventPort dead-lettering 100 (the most Pub/Sub takes): only crash loops ever reach it.
       deadLetter: {
         topic: deadLetterTopic,
         maxDeliveryAttempts: Math.max(
           MIN_DELIVERY_ATTEMPTS,
-          Math.min(MAX_DELIVERY_ATTEMPTS, options.deadLetter?.maxDeliveries ?? MAX_DELIVERY_ATTEMPTS),
+          Math.min(
+            MAX_DELIVERY_ATTEMPTS,
+            (options.deadLetter?.maxDeliveries ?? MAX_DELIVERY_ATTEMPTS) + DELIVERY_ATTEMPTS_MARGIN,
+          ),
         ),
       },
     };

@@ -11,6 +11,7 @@ import {
 import { MAX_ACK_DEADLINE_S, MAX_BATCH_MESSAGES } from './capabilities.js';
 import { startPull } from './cancellable-pull.js';
 import { mapPubSubError } from './errors.js';
+import { processGiveBacks, type GiveBackLedger } from './give-backs.js';
 import { outcome, Settlements } from './settlement.js';
 import { decodeMessage, UNDECODABLE_ATTRIBUTE, type OutgoingMessage } from './wire.js';
 
@@ -47,6 +48,8 @@ export interface ReceiverSettings {
    * position of a subscription an emulator could not seek (see Resources.startFilter).
    */
   readonly skipPublishedBefore?: Date;
+  /** Deliveries given back unhandled (default: the process-wide ledger). */
+  readonly giveBacks?: GiveBackLedger;
 }
 
 /** Publishes one message to the dead-letter topic. */
@@ -96,6 +99,7 @@ export class PubSubReceiver implements DriverReceiver {
   private readonly active = new Set<string>();
   private heldCount = 0;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private readonly giveBacks: GiveBackLedger;
 
   constructor(
     private readonly client: v1.SubscriberClient,
@@ -103,6 +107,7 @@ export class PubSubReceiver implements DriverReceiver {
   ) {
     this.nack = settings.holdBackKeys ? undefined : (m, delayMs) => this.nackNow(m, delayMs);
     this.settle = new Settlements(client, settings.subscriptionPath, settings.subscription);
+    this.giveBacks = settings.giveBacks ?? processGiveBacks;
   }
 
   async receive(max: number, signal: AbortSignal): Promise<ReceivedMessage[]> {
@@ -137,11 +142,12 @@ export class PubSubReceiver implements DriverReceiver {
     return taken.map((m) => {
       const h = handleOf(m);
       this.out.set(h.ackId, h);
-      // Deliveries this receiver handed out (messages given back unhandled are not counted);
-      // Pub/Sub's deliveryAttempt (set with a dead-letter policy) when it is higher.
+      // Handler attempts: deliveries this receiver handed out, or Pub/Sub's deliveryAttempt (set
+      // with a dead-letter policy) less the deliveries given back unhandled, when that is higher.
       const count = (this.seen.get(h.messageId) ?? 0) + 1;
       this.remember(h.messageId, count);
-      return { ...m, deliveryCount: Math.max(1, m.deliveryCount, count) };
+      const server = m.deliveryCount - this.giveBacks.givenBack(this.settings.subscriptionPath, h.messageId);
+      return { ...m, deliveryCount: Math.max(1, server, count) };
     });
   }
 
@@ -201,7 +207,7 @@ export class PubSubReceiver implements DriverReceiver {
       const m = r.message;
       if (r.ackId == null || m == null || m.messageId == null) continue;
       if (this.closing !== undefined) {
-        void this.settle.modify(0, r.ackId).catch(() => undefined);
+        this.giveBack({ ackId: r.ackId, messageId: m.messageId, key: undefined });
         continue;
       }
       const data =
@@ -262,7 +268,7 @@ export class PubSubReceiver implements DriverReceiver {
       if (waiting !== undefined) {
         this.held.delete(h.key);
         this.heldCount -= waiting.length;
-        for (const w of waiting) void this.settle.modify(0, handleOf(w).ackId).catch(() => undefined);
+        for (const w of waiting) this.giveBack(handleOf(w));
       }
     } else {
       this.buffer.push(waiting.shift()!);
@@ -313,6 +319,12 @@ export class PubSubReceiver implements DriverReceiver {
     void op.finally(() => this.running.delete(op));
   }
 
+  /** Gives a message back that no handler saw (ModifyAckDeadline 0); Pub/Sub counts it as a delivery. */
+  private giveBack(h: PubSubHandle): Promise<void> {
+    this.giveBacks.add(this.settings.subscriptionPath, h.messageId);
+    return this.settle.modify(0, h.ackId).catch(() => undefined);
+  }
+
   private remember(id: string, count: number): void {
     this.seen.delete(id);
     this.seen.set(id, count);
@@ -326,6 +338,7 @@ export class PubSubReceiver implements DriverReceiver {
       const h = handleOf(m);
       if (!this.out.delete(h.ackId)) continue;
       this.seen.delete(h.messageId);
+      this.giveBacks.forget(this.settings.subscriptionPath, h.messageId);
       this.releaseKey(h, false);
       ops.push(this.settle.ack(h.ackId));
       acked.push(m);
@@ -356,6 +369,7 @@ export class PubSubReceiver implements DriverReceiver {
     );
     if (!this.out.delete(h.ackId)) return;
     this.seen.delete(h.messageId);
+    this.giveBacks.forget(this.settings.subscriptionPath, h.messageId);
     this.releaseKey(h, false);
     await outcome(`acknowledge on ${this.settings.subscription}`, [message], [this.settle.ack(h.ackId)]);
   }
@@ -380,17 +394,18 @@ export class PubSubReceiver implements DriverReceiver {
     this.wake?.();
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     await Promise.allSettled([...this.running]);
-    // Give back what the portable layer never saw, and what it left unsettled.
-    const back = [
-      ...this.buffer.map((m) => handleOf(m).ackId),
-      ...[...this.held.values()].flat().map((m) => handleOf(m).ackId),
-      ...this.out.keys(),
-    ];
+    // Give back what the portable layer never saw (not counted as attempts), and what it left
+    // unsettled (counted: a handler may have run).
+    const unseen = [...this.buffer, ...[...this.held.values()].flat()].map(handleOf);
+    const unsettled = [...this.out.keys()];
     this.buffer = [];
     this.held.clear();
     this.heldCount = 0;
     this.out.clear();
-    await Promise.allSettled(back.map((id) => this.settle.modify(0, id)));
+    await Promise.allSettled([
+      ...unseen.map((h) => this.giveBack(h)),
+      ...unsettled.map((id) => this.settle.modify(0, id)),
+    ]);
     await this.settle.drain();
   }
 }

@@ -18,6 +18,7 @@ import {
 } from './publish.js';
 import { replay } from './replay.js';
 import { leaseFromHandOff, perKeyOrderNearLease } from './leases.js';
+import { handlerAttemptsTakeover } from './takeover.js';
 
 /** Every check, in the order they run (quick ones first). */
 export const CHECKS: readonly Check[] = Object.freeze([
@@ -41,6 +42,7 @@ export const CHECKS: readonly Check[] = Object.freeze([
   manyConsumers,
   redelivery,
   handlerAttempts,
+  handlerAttemptsTakeover,
   atMostOnce,
   perKeyOrder,
   perKeyOrderPublishFault,
@@ -69,3 +71,4 @@ export * from './ordering.js';
 export * from './publish.js';
 export * from './replay.js';
 export * from './leases.js';
+export * from './takeover.js';

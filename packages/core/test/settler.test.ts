@@ -146,6 +146,21 @@ describe('Settler on a per-message receiver (queues)', () => {
     expect(r.acked.map((m) => m.handle)).toEqual(recs.map((x) => x.message.handle));
   });
 
+  it("release of a delivery no handler ran on uses the receiver's release (not an attempt); a handled one is nacked", async () => {
+    const r = new FakeReceiver();
+    const released: unknown[] = [];
+    (r as { release?: (m: unknown) => Promise<void> }).release = async (m) => void released.push(m);
+    const { s } = settler(r);
+    const queued = new TrackedDelivery(message());
+    const ran = new TrackedDelivery(message());
+    ran.handled = true;
+    await s.release(queued);
+    await s.release(queued);
+    await s.release(ran);
+    expect(released).toEqual([queued.message]);
+    expect(r.nacks.map((n) => [n.message, n.delayMs])).toEqual([[ran.message, 0]]);
+  });
+
   it('nack and release go to the native nack; the first settlement wins', async () => {
     const r = new FakeReceiver();
     const { s } = settler(r);

@@ -59,6 +59,7 @@ export function adminRoutes(
         const [topic = '', name = ''] = context.params;
         const state = await basic.putSubscription(topic, { ...body, name } as never);
         if (state === 'created') sendJson(context.res, 201, { name, provisioningState: 'Succeeded' });
+        else if (state === 'unchanged') sendJson(context.res, 200, { name, provisioningState: 'Succeeded' });
         else sendJson(context.res, 202, { name, provisioningState: 'AwaitingManualAction' });
       },
     },

@@ -247,6 +247,19 @@ test("an endpoint URL's query (where a webhook's secret goes) is never shown: th
   expect(await refused.text()).not.toContain(secret);
 });
 
+test('PUT of an unchanged subscription keeps it (and the events it is retrying); a changed one replaces it', async () => {
+  const ok = await hook();
+  const config = { endpointUrl: `${ok.url}?code=same`, retryPolicy: { maxDeliveryAttempts: 30 } };
+  expect((await subscribe('idempotent', 'sub', config)).status).toBe(201);
+  const first = emulator.basic.subscription('idempotent', 'sub');
+  expect((await subscribe('idempotent', 'sub', config)).status).toBe(200);
+  expect(emulator.basic.subscription('idempotent', 'sub')).toBe(first);
+  expect(
+    (await subscribe('idempotent', 'sub', { ...config, endpointUrl: `${ok.url}?code=other` })).status,
+  ).toBe(201);
+  expect(emulator.basic.subscription('idempotent', 'sub')).not.toBe(first);
+});
+
 test('manual validation: a 200 without a code waits until the validation URL is fetched', async () => {
   let validationUrl = '';
   const webhook = await hook((r) => {

@@ -7,8 +7,10 @@ const SERVICE_MAX_ATTEMPTS = 30;
 /**
  * Event subscriptions of basic topics on the emulator (loopback only), through its admin API:
  * the topic is declared in the schema this connection publishes (CloudEvents, or Event Grid with
- * `schema=eventgrid`; an existing topic keeps its schema), then the subscription is created, or replaced when its webhook URL differs
- * (an unchanged one is kept: the emulator starts a replaced subscription empty). The
+ * `schema=eventgrid`; an existing topic keeps its schema), then the subscription is put: created,
+ * replaced when its webhook URL differs, kept as it is when unchanged (the emulator answers an
+ * unchanged PUT without touching it, so the events it is still retrying stay; it never shows a
+ * webhook URL's query, where the secret is, so the adapter cannot compare it itself). The
  * emulator answers after the validation handshake with this connection's push endpoint, so a
  * refused handshake (e.g. a wrong secret) fails here. Its `maxDeliveryAttempts` is the service's
  * largest, 30: EventPort decides dead-lettering by its own retry budget (answering 400); the
@@ -25,7 +27,6 @@ export class EmulatorSubscriptions {
       { inputSchema: this.config.schema === 'eventgrid' ? 'EventGridSchema' : 'CloudEventSchemaV1_0' },
       `topic "${topic}"`,
     );
-    if (await this.exists(topic, subscription, webhook)) return;
     await this.put(
       `${base}/eventSubscriptions/${encodeURIComponent(subscription)}`,
       {
@@ -34,26 +35,6 @@ export class EmulatorSubscriptions {
       },
       `event subscription "${subscription}" of topic "${topic}"`,
     );
-  }
-
-  /**
-   * Whether the subscription already pushes to `webhook`: then it is kept, since replacing it
-   * would drop the events it is still retrying (the emulator starts a replaced subscription empty).
-   */
-  private async exists(topic: string, subscription: string, webhook: string): Promise<boolean> {
-    try {
-      const res = await fetch(`${this.config.endpoint}/admin`, {
-        signal: AbortSignal.timeout(this.config.requestTimeoutMs),
-      });
-      if (!res.ok) return false;
-      const state = (await res.json()) as {
-        topics?: { name: string; eventSubscriptions?: { name: string; endpointUrl?: string }[] }[];
-      };
-      const subs = state.topics?.find((t) => t.name === topic)?.eventSubscriptions ?? [];
-      return subs.some((s) => s.name === subscription && s.endpointUrl === webhook);
-    } catch {
-      return false;
-    }
   }
 
   private async put(url: string, body: unknown, what: string): Promise<void> {

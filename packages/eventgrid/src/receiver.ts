@@ -156,6 +156,14 @@ export class EventGridReceiver implements DriverReceiver {
     return Promise.resolve();
   }
 
+  /** Gives back an event no handler ran on (release, no delay): not counted as an attempt. */
+  async release(message: ReceivedMessage): Promise<void> {
+    const token = tokenOf(message);
+    if (!this.#outstanding.delete(token)) return;
+    processGiveBacks.add(this.ledgerKey(), message.event.id);
+    await this.settle('release', [token], 0);
+  }
+
   extendLease(message: ReceivedMessage, _ms: number): Promise<void> {
     return this.settle('renewLock', [tokenOf(message)]);
   }

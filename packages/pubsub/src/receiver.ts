@@ -361,6 +361,14 @@ export class PubSubReceiver implements DriverReceiver {
     return outcome(`nack on ${this.settings.subscription}`, [message], [op]);
   }
 
+  /** Gives back a message no handler ran on (ModifyAckDeadline 0, its key's held ones too): not counted as an attempt. */
+  release(message: ReceivedMessage): Promise<void> {
+    const h = handleOf(message);
+    if (!this.out.delete(h.ackId)) return Promise.resolve();
+    this.releaseKey(h, true);
+    return this.giveBack(h);
+  }
+
   async deadLetter(message: ReceivedMessage, reason: string): Promise<void> {
     const h = handleOf(message);
     if (!this.out.has(h.ackId)) return;

@@ -248,6 +248,14 @@ export class SqsReceiver implements DriverReceiver {
       .then(() => undefined);
   }
 
+  /** Gives back a message no handler ran on (with its group's waiting ones): not counted as an attempt. */
+  release(message: ReceivedMessage): Promise<void> {
+    const h = this.take(message);
+    if (h === undefined) return Promise.resolve();
+    if (this.holdsGroup(h)) this.giveBackGroup(h.group!);
+    return this.giveBack(h);
+  }
+
   async deadLetter(message: ReceivedMessage, reason: string): Promise<void> {
     const target = this.settings.deadLetter;
     if (target === undefined) {

@@ -231,6 +231,13 @@ export interface DriverReceiver {
   ack(messages: readonly ReceivedMessage[]): Promise<void>;
   /** Makes a message available again after `delayMs` (native nack). Absent when the broker cannot. */
   nack?(message: ReceivedMessage, delayMs: number): Promise<void>;
+  /**
+   * Gives back a message no handler ran on (a closing consumer's queued events): available again
+   * at once and, where the broker counts deliveries, not counted as a handler attempt (the driver
+   * corrects the count the broker will report). Idempotent. Absent: the portable layer uses
+   * `nack(message, 0)`, and the broker's count then runs one ahead.
+   */
+  release?(message: ReceivedMessage): Promise<void>;
   /** Moves a message to the native dead-letter destination with the reason. Absent when not native. */
   deadLetter?(message: ReceivedMessage, reason: string): Promise<void>;
   /** Extends a message's lease by `ms` from now. Absent when the broker has no leases. */

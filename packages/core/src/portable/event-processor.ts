@@ -94,6 +94,7 @@ export class EventProcessor {
     const event = rec.message.event;
     rec.outputs = undefined;
     rec.beforeAck = beforeAck;
+    rec.handled = true;
     const ctx = rec; // the delivery is its own handler context
     if (tracing.enabled) {
       return this.settleAfter(

@@ -73,9 +73,17 @@ export class Settler {
     return this.watch(nack.call(this.receiver, rec.message, delayMs), 'nack');
   }
 
-  /** Gives an unfinished message back (at close): nack without delay where possible, else leave it unsettled. */
+  /**
+   * Gives an unfinished message back (at close): one no handler ran on through the receiver's
+   * `release` (not counted as an attempt) where it has one, else nack without delay where
+   * possible, else leave it unsettled.
+   */
   release(rec: TrackedDelivery): Promise<void> {
     if (rec.settled) return Promise.resolve();
+    if (!rec.handled && this.receiver.release !== undefined) {
+      rec.settled = true;
+      return this.watch(this.receiver.release(rec.message), 'release');
+    }
     if (this.receiver.nack === undefined) {
       rec.settled = true; // not committed: a log broker redelivers from the last commit
       return Promise.resolve();

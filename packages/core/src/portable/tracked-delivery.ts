@@ -40,6 +40,8 @@ export interface DeliveryShared {
 export class TrackedDelivery implements Delivery {
   /** Set once settled (acked, nacked, dead-lettered, or released at close). */
   settled = false;
+  /** A handler ran on this delivery (an attempt was used). */
+  handled = false;
   /** In-place retries done by EventPort (log brokers). */
   localRetries = 0;
   /** Lease deadline (ms since epoch) while a lease keeper watches it. */

@@ -75,14 +75,18 @@ export class BasicTopics {
 
   /**
    * Validates the endpoint with the handshake of the topic's schema and creates (or replaces) the
-   * subscription. Resolves with the state; throws 400 when the endpoint refused.
+   * subscription. A PUT of the configuration the subscription already has changes nothing (no
+   * handshake; the events it is retrying stay), as an unchanged update does in the service.
+   * Resolves with the state; throws 400 when the endpoint refused.
    */
   async putSubscription(
     topicName: string,
     config: PushSubscriptionConfig,
-  ): Promise<'created' | 'awaiting-manual-validation'> {
+  ): Promise<'created' | 'unchanged' | 'awaiting-manual-validation'> {
     checkSubscription(config);
     const topic = this.topic(topicName, 'EventGridSchema', true);
+    const existing = topic.subscriptions.get(config.name);
+    if (existing !== undefined && stableJson(existing.config) === stableJson(config)) return 'unchanged';
     const result = await handshake(this.client, config.endpointUrl, topic.inputSchema, {
       topicId: topicResourceId(topicName),
       timeoutMs: this.options.handshakeTimeoutMs,
@@ -163,6 +167,17 @@ export class BasicTopics {
       new PushSubscription(topic.name, config, topic.inputSchema, settings, this.client, this.deadLetters),
     );
   }
+}
+
+/** JSON with object keys sorted, to compare configurations. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : v,
+  );
 }
 
 /**

@@ -3,7 +3,9 @@
  *
  * - connect/produce/consume/close cycles leave no timer or socket behind and grow the heap after a
  *   forced GC by less than 4 MiB: CI_CYCLES in the normal suite, 50 under `EVENTPORT_LEAK_FULL=1`
- *   (close cancels the Pulls in flight, so a cycle takes about a second);
+ *   (close cancels the Pulls in flight, so a cycle takes about a second; a cancelled Pull may have
+ *   taken the next cycle's events on the emulator already, and such a cycle waits for their
+ *   10 s ack deadline);
  * - one long-lived consumer handles CI_EVENTS events in the normal suite, 1,000,000 under the flag
  *   (bounded in time; the full run reports how many the emulator moved); heap growth after GC under
  *   8 MiB, handles flat, none left after close.
@@ -29,8 +31,10 @@ it(`${CYCLES} connect/produce/consume/close cycles on the Pub/Sub emulator leave
     {
       connect: () => quietConnect(pubsubUrl()),
       topic: uniqueName('leak-pubsub'),
-      consumer: { group: 'leak' },
-      receiveTimeoutMs: 15_000,
+      // the shortest lease Pub/Sub allows: a Pull that close() cancelled may already have taken the
+      // next cycle's events on the emulator, and they come back only when their ack deadline ends
+      consumer: { group: 'leak', leaseMs: 10_000 },
+      receiveTimeoutMs: 30_000,
     },
     CYCLES,
     { warmUp: 1 },

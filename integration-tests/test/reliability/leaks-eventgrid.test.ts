@@ -21,42 +21,50 @@ import { requireEnv, uniqueName } from '../support/env.js';
 import { expectNoLeak, LEAK_FULL, leakCycles, quietConnect, runLeakCycles } from './support/leak-cycles.js';
 import { expectLongLivedBounded, runLongLived } from './support/long-lived.js';
 
-const CI_CYCLES = 20;
-const CI_EVENTS = 5_000;
+const CI_CYCLES = 50;
+const CI_EVENTS = 2_000;
 const CYCLES = leakCycles(CI_CYCLES);
 const EVENTS = LEAK_FULL ? 1_000_000 : CI_EVENTS;
-const LONG_MAX_MS = LEAK_FULL ? 300_000 : 60_000;
+const LONG_MAX_MS = LEAK_FULL ? 240_000 : 60_000;
 
 function target(): string {
   const endpoint = new URL(requireEnv('EVENTPORT_EVENTGRID_ENDPOINT'));
   return `eventgrid://${endpoint.host}/leaks?key=${encodeURIComponent(requireEnv('EVENTPORT_EVENTGRID_KEY'))}`;
 }
 
-it(`${CYCLES} connect/produce/consume/close cycles on the Event Grid emulator: no timer or socket left, heap bounded`, async () => {
-  const result = await runLeakCycles(
-    {
-      connect: () => quietConnect(target()),
-      topic: uniqueName('leak-eg'),
-      consumer: { group: 'leak', leaseMs: 2_000 },
-      receiveTimeoutMs: 15_000,
-    },
-    CYCLES,
-  );
-  // bound: 4 MiB over the cycles (an HTTP pipeline with its agents kept per cycle would exceed it)
-  expectNoLeak(result, 4 * 1024 * 1024);
-}, LEAK_FULL ? 600_000 : 60_000);
+it(
+  `${CYCLES} connect/produce/consume/close cycles on the Event Grid emulator: no timer or socket left, heap bounded`,
+  async () => {
+    const result = await runLeakCycles(
+      {
+        connect: () => quietConnect(target()),
+        topic: uniqueName('leak-eg'),
+        consumer: { group: 'leak', leaseMs: 2_000 },
+        receiveTimeoutMs: 15_000,
+      },
+      CYCLES,
+    );
+    // bound: 4 MiB over the cycles (an HTTP pipeline with its agents kept per cycle would exceed it)
+    expectNoLeak(result, 4 * 1024 * 1024);
+  },
+  LEAK_FULL ? 600_000 : 120_000,
+);
 
-it(`one long-lived consumer on the Event Grid emulator handles ${EVENTS} events: heap and handles bounded, none left after close`, async () => {
-  const result = await runLongLived(
-    {
-      connect: () => quietConnect(target()),
-      topic: uniqueName('leak-eg-long'),
-      consumer: { group: 'leak-long', concurrency: 32 },
-      batch: 100,
-      window: 4_000,
-    },
-    EVENTS,
-    { maxMs: LONG_MAX_MS },
-  );
-  expectLongLivedBounded(result, { heapBoundBytes: 8 * 1024 * 1024, allowShort: LEAK_FULL });
-}, LONG_MAX_MS + 90_000);
+it(
+  `one long-lived consumer on the Event Grid emulator handles ${EVENTS} events: heap and handles bounded, none left after close`,
+  async () => {
+    const result = await runLongLived(
+      {
+        connect: () => quietConnect(target()),
+        topic: uniqueName('leak-eg-long'),
+        consumer: { group: 'leak-long', concurrency: 32 },
+        batch: 100,
+        window: 4_000,
+      },
+      EVENTS,
+      { maxMs: LONG_MAX_MS },
+    );
+    expectLongLivedBounded(result, { heapBoundBytes: 8 * 1024 * 1024, allowShort: LEAK_FULL });
+  },
+  LONG_MAX_MS + 90_000,
+);

@@ -67,7 +67,9 @@ export class PrivateEmulatorNode {
       `private ${this.kind} emulator on ${endpoint}`,
       async () => {
         if (!groupAlive(pid)) return `exited:\n${tail(this.logFile)}`;
-        return this.kind === 'eventgrid' ? probeEventGrid(endpoint).catch((e: Error) => e.message) : listening(this.port);
+        return this.kind === 'eventgrid'
+          ? probeEventGrid(endpoint).catch((e: Error) => e.message)
+          : listening(this.port);
       },
       { timeoutMs: 60_000, intervalMs: 200 },
     );

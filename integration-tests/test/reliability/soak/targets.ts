@@ -153,7 +153,12 @@ async function pubsub(): Promise<SoakTarget> {
     consumer: { group: 'soak', concurrency: 8, ordering: 'per-key', leaseMs: 10_000 },
     faults: [
       { name: 'cut', inject: () => proxy.off(), heal: () => proxy.on() },
-      { name: 'kill', emptiesBroker: true, inject: () => node.kill(), heal: async () => void (await node.start()) },
+      {
+        name: 'kill',
+        emptiesBroker: true,
+        inject: () => node.kill(),
+        heal: async () => void (await node.start()),
+      },
     ],
     teardown: async () => {
       await proxy.off();
@@ -174,7 +179,8 @@ async function eventGrid(): Promise<SoakTarget> {
   await proxy.on();
   return {
     name: 'eventgrid (private emulator; order not claimed)',
-    settings: 'network cut and SIGKILL + restart (empty: topic auto-created again, subscription replaced) in turn',
+    settings:
+      'network cut and SIGKILL + restart (empty: topic auto-created again, subscription replaced) in turn',
     url: `eventgrid://127.0.0.1:${proxyPort(proxy)}/soak?key=${encodeURIComponent(EVENTGRID_KEY)}`,
     consumer: { group: 'soak', concurrency: 8, ordering: 'per-key', leaseMs: 10_000 },
     faults: [

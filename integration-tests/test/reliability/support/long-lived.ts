@@ -54,7 +54,7 @@ function event(n: number): EventInput {
 export async function runLongLived(
   setup: LongLivedSetup,
   events: number,
-  { maxMs, warmUp = 1_000, settleMs = 3_000 }: { maxMs: number; warmUp?: number; settleMs?: number },
+  { maxMs, warmUp = 200, settleMs = 3_000 }: { maxMs: number; warmUp?: number; settleMs?: number },
 ): Promise<LongLivedResult> {
   const seen = new Uint8Array(warmUp + events);
   let received = 0;
@@ -151,15 +151,22 @@ export async function runLongLived(
  */
 export function expectLongLivedBounded(
   r: LongLivedResult,
-  { heapBoundBytes, handleSlack = 4, allowShort = false }: { heapBoundBytes: number; handleSlack?: number; allowShort?: boolean },
+  {
+    heapBoundBytes,
+    handleSlack = 4,
+    allowShort = false,
+  }: { heapBoundBytes: number; handleSlack?: number; allowShort?: boolean },
 ): void {
   const shown = JSON.stringify(r);
   process.stdout.write(`long-lived consumer: ${shown}\n`);
-  if (r.received < r.sent) throw new Error(`${r.sent - r.received} of ${r.sent} sent events never handled: ${shown}`);
-  if (!allowShort && r.sent < r.asked) throw new Error(`only ${r.sent} of ${r.asked} events moved in time: ${shown}`);
+  if (r.received < r.sent)
+    throw new Error(`${r.sent - r.received} of ${r.sent} sent events never handled: ${shown}`);
+  if (!allowShort && r.sent < r.asked)
+    throw new Error(`only ${r.sent} of ${r.asked} events moved in time: ${shown}`);
   if (r.heapGrowthBytes >= heapBoundBytes)
     throw new Error(`heap grew by ${r.heapGrowthBytes} bytes (bound ${heapBoundBytes}): ${shown}`);
   if (total(r.handlesRunningEnd) > total(r.handlesRunningStart) + handleSlack)
     throw new Error(`live handles grew while the consumer ran: ${shown}`);
-  if (total(r.handlesAfterClose) > total(r.handlesBefore)) throw new Error(`handles left after close: ${shown}`);
+  if (total(r.handlesAfterClose) > total(r.handlesBefore))
+    throw new Error(`handles left after close: ${shown}`);
 }

@@ -3,9 +3,10 @@
  *
  * - connect/produce/consume/close cycles leave no timer or socket behind and grow the heap after a
  *   forced GC by less than 4 MiB: CI_CYCLES in the normal suite, 50 under `EVENTPORT_LEAK_FULL=1`
- *   (close cancels the Pulls in flight, so a cycle takes about a second; a cancelled Pull may have
- *   taken the next cycle's events on the emulator already, and such a cycle waits for their
- *   10 s ack deadline);
+ *   (close cancels the Pulls in flight and returns in well under a second, yet a cycle takes
+ *   ~9 s, 8.7 s measured over 50: the next cycle's events mostly arrive only after the 10 s ack
+ *   deadline, as if the emulator handed them to the Pull that close() cancelled; not verified
+ *   with the raw client. 4 keep the suite under a minute);
  * - one long-lived consumer handles CI_EVENTS events in the normal suite, 1,000,000 under the flag
  *   (bounded in time; the full run reports how many the emulator moved); heap growth after GC under
  *   8 MiB, handles flat, none left after close.
@@ -20,7 +21,7 @@ import { pubsubUrl } from '../pubsub/support/pubsub.js';
 import { expectNoLeak, LEAK_FULL, leakCycles, quietConnect, runLeakCycles } from './support/leak-cycles.js';
 import { expectLongLivedBounded, runLongLived } from './support/long-lived.js';
 
-const CI_CYCLES = 10;
+const CI_CYCLES = 4;
 const CI_EVENTS = 1_000;
 const CYCLES = leakCycles(CI_CYCLES);
 const EVENTS = LEAK_FULL ? 1_000_000 : CI_EVENTS;

@@ -43,6 +43,23 @@ export interface LongLivedResult {
   readonly handlesAfterClose: Record<string, number>;
 }
 
+/** How long one `send` may take before the run fails saying so (instead of jest's timeout). */
+const SEND_BOUND_MS = 60_000;
+
+async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what()} took over ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const mib = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
@@ -93,7 +110,11 @@ export async function runLongLived(
             continue;
           }
           const n = Math.min(setup.batch, goal - sent);
-          await producer.send(Array.from({ length: n }, (_, i) => event(sent + i)));
+          await within(
+            producer.send(Array.from({ length: n }, (_, i) => event(sent + i))),
+            SEND_BOUND_MS,
+            () => `a send of ${n} events (after ${sent} sent, ${received} handled)`,
+          );
           sent += n;
           if (sent >= nextSample) {
             nextSample += sampleEvery;
@@ -118,7 +139,7 @@ export async function runLongLived(
       heapMiB.push(mib(heapEnd));
       handlesRunningEnd = liveHandles();
     } finally {
-      await sub.close({ drainTimeoutMs: 2_000 });
+      await within(sub.close({ drainTimeoutMs: 2_000 }), 30_000, () => 'closing the subscription');
     }
   } finally {
     await broker.close();

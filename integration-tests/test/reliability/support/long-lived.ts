@@ -119,6 +119,9 @@ export async function runLongLived(
           if (sent >= nextSample) {
             nextSample += sampleEvery;
             heapMiB.push(mib(heapAfterGc()));
+            process.stdout.write(
+              `long-lived: ${sent} sent, ${received} handled, heap ${heapMiB.at(-1)} MiB\n`,
+            );
           }
         }
       };
@@ -142,7 +145,7 @@ export async function runLongLived(
       await within(sub.close({ drainTimeoutMs: 2_000 }), 30_000, () => 'closing the subscription');
     }
   } finally {
-    await broker.close();
+    await within(broker.close(), 60_000, () => 'closing the connection');
   }
   const settled = Date.now() + settleMs;
   do await sleep(50);

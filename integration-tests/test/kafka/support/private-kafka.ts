@@ -44,6 +44,12 @@ const SECURE = 'SASL_SSL';
 
 export class PrivateKafka {
   private pid: number | undefined;
+  /**
+   * When set before `start`, the PLAINTEXT listener advertises this loopback port instead of its
+   * own: clients then reach the node only through whatever listens there (the soak's switchable
+   * proxy, which can cut the network between them).
+   */
+  advertisedPort: number | undefined;
   private readonly onExit = (): void => {
     if (this.pid !== undefined && groupAlive(this.pid)) process.kill(-this.pid, 'SIGKILL');
   };
@@ -103,6 +109,11 @@ export class PrivateKafka {
       .readFileSync(properties, 'utf8')
       .replaceAll(`:${SHARED_PORT}`, `:${this.port}`)
       .replaceAll(`:${SHARED_CONTROLLER_PORT}`, `:${this.controllerPort}`);
+    if (this.advertisedPort !== undefined)
+      text = text.replace(
+        `advertised.listeners=PLAINTEXT://${LOOPBACK}:${this.port}`,
+        `advertised.listeners=PLAINTEXT://${LOOPBACK}:${this.advertisedPort}`,
+      );
     if (this.saslSsl !== undefined) text = this.withSaslSsl(text, this.saslSsl);
     fs.writeFileSync(properties, text);
     const pid = await spawnDetached(plan, this.logFile);

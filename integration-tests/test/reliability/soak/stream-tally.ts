@@ -57,6 +57,25 @@ export class StreamTally {
     if (s > this.highest[k]!) this.highest[k] = s;
   }
 
+  /** Events acknowledged and not handled yet, as `k:s` (what a broker that keeps nothing loses now). */
+  unhandled(): string[] {
+    const out: string[] = [];
+    this.acked.forEach((set, k) => {
+      for (const s of set) if (!this.seen[k]!.has(s)) out.push(`${k}:${s}`);
+    });
+    return out;
+  }
+
+  /** How many of `events` (`k:s`) were never handled. */
+  neverHandled(events: Iterable<string>): number {
+    let n = 0;
+    for (const e of events) {
+      const [k, s] = e.split(':').map(Number) as [number, number];
+      if (!this.seen[k]!.has(s)) n++;
+    }
+    return n;
+  }
+
   /** Whether every acknowledged event was handled. */
   caughtUp(): boolean {
     return this.acked.every((set, k) => [...set].every((s) => this.seen[k]!.has(s)));

@@ -1,6 +1,6 @@
 import type { EventData, ReceivedEventData } from '@azure/event-hubs';
 import { binaryDecoder, fromPlainMessage, toBinary, undecodable, type Decoded } from '@eventport/core/driver';
-import type { Event } from '@eventport/core';
+import type { Event } from '@eventport/core/driver';
 
 /**
  * The CloudEvents AMQP protocol binding, binary mode: attributes as `cloudEvents:` application

@@ -14,7 +14,7 @@ import {
   type SenderOptions,
   type TopicOptions,
 } from '@eventport/core/driver';
-import { consoleLogger, type Logger } from '@eventport/core';
+import { consoleLogger, type Logger } from '@eventport/core/driver';
 import { kafkaCapabilities } from './capabilities.js';
 import { describeConfig, parseKafkaConfig, type KafkaConfig } from './config.js';
 import { mapKafkaError, protocolType, rootCause } from './errors.js';

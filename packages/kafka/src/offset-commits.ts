@@ -1,5 +1,5 @@
 import type { Consumer } from 'kafkajs';
-import type { Logger } from '@eventport/core';
+import type { Logger } from '@eventport/core/driver';
 import { isStaleGeneration } from './errors.js';
 import type { CommitPoints, TransactionalOutputs } from './transactions.js';
 

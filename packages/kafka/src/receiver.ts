@@ -9,7 +9,7 @@ import {
   type ReceiverOptions,
   type StagedOutput,
 } from '@eventport/core/driver';
-import type { Logger } from '@eventport/core';
+import type { Logger } from '@eventport/core/driver';
 import { subscriptionAwareAssigner } from './assigner.js';
 import type { KafkaConfig } from './config.js';
 import { mapKafkaError } from './errors.js';

@@ -8,7 +8,7 @@ import {
   type RequestLimits,
   type SendOutcome,
 } from '@eventport/core/driver';
-import type { Event } from '@eventport/core';
+import type { Event } from '@eventport/core/driver';
 import { encodeRecord } from './wire.js';
 import { mapKafkaError } from './errors.js';
 import { partitionOf } from './partitioner.js';

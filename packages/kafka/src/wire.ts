@@ -1,6 +1,6 @@
 import type { IHeaders, Message } from 'kafkajs';
 import { binaryDecoder, fromPlainMessage, toBinary, undecodable, type Decoded } from '@eventport/core/driver';
-import type { Event } from '@eventport/core';
+import type { Event } from '@eventport/core/driver';
 
 /**
  * The CloudEvents Kafka protocol binding. EventPort writes binary mode: attributes in `ce_`

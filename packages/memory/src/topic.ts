@@ -1,4 +1,4 @@
-import type { Event } from '@eventport/core';
+import type { Event } from '@eventport/core/driver';
 
 /** One record of a partition log. */
 export interface StoredRecord {

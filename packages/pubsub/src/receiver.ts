@@ -1,5 +1,5 @@
 import type { v1 } from '@google-cloud/pubsub';
-import type { Event } from '@eventport/core';
+import type { Event } from '@eventport/core/driver';
 import {
   BrokerUnavailableError,
   TopicNotFoundError,

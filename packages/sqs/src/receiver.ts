@@ -274,10 +274,19 @@ export class SqsReceiver implements DriverReceiver {
     );
   }
 
+  /**
+   * Extends a message still out. An extension that fails after the message was settled (acked,
+   * nacked, dead-lettered while the request was on its way: SQS applied the delete first and
+   * rejects the gone receipt handle) is no failure: nothing is left to extend.
+   */
   async extendLease(message: ReceivedMessage, ms: number): Promise<void> {
     const h = this.out.get(handleOf(message).receipt);
     if (h === undefined) return;
-    h.visibleAt = await this.visibility.change(h, () => this.remaining(h, Math.ceil(ms / 1000)), true);
+    try {
+      h.visibleAt = await this.visibility.change(h, () => this.remaining(h, Math.ceil(ms / 1000)), true);
+    } catch (err) {
+      if (this.out.has(h.receipt)) throw err;
+    }
   }
 
   close(): Promise<void> {

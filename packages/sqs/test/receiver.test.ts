@@ -149,6 +149,36 @@ describe('SqsReceiver on the SQS FIFO model', () => {
     expect(model.remaining()).toEqual([]);
   });
 
+  test('an extension that reaches SQS after the message was acked is no failure: nothing is left to extend', async () => {
+    const model = new FifoModel();
+    model.put('g', ['0']);
+    // The extension's request is slow (a busy broker); the handler acks right after asking for it,
+    // so the delete is applied first and the extension's receipt handle is gone.
+    model.latency = (op) => (op === 'ChangeMessageVisibilityBatch' ? 300 : 0);
+    const r = receiver(model, 2_000);
+    const stop = new AbortController();
+    const [m] = await settled(r.receive(10, stop.signal));
+    const extension = r.extendLease(m!, 2_000);
+    const ack = r.ack([m!]);
+    await expect(settled(Promise.all([extension, ack]))).resolves.toEqual([undefined, undefined]);
+    expect(model.log.find((o) => o.op === 'ChangeVisibility')?.entries).toEqual([
+      { id: 'm0', ok: false, code: 'ReceiptHandleIsInvalid' },
+    ]);
+    await settled(r.close());
+    expect(model.remaining()).toEqual([]);
+  });
+
+  test('an extension of a message still out that SQS rejects fails', async () => {
+    const model = new FifoModel();
+    model.put('g', ['0']);
+    const r = receiver(model, 2_000);
+    const stop = new AbortController();
+    const [m] = await settled(r.receive(10, stop.signal));
+    await jest.advanceTimersByTimeAsync(2_500); // its visibility ran out: the handle is gone
+    await expect(settled(r.extendLease(m!, 2_000))).rejects.toThrow(/ReceiptHandleIsInvalid/);
+    await settled(r.close());
+  });
+
   test('failed visibility renewals are retried, not counted: held messages keep their place', async () => {
     const model = new FifoModel();
     model.put('g', ['0', '1', '2']);

@@ -4,6 +4,9 @@ import { Coalescer } from './coalescer.js';
 import { isGoneEntry, mapAwsError, mapEntryError } from './errors.js';
 import type { QueueRef } from './resources.js';
 
+/** How many recent round trips {@link VisibilityChanges.latencyMs} looks at. */
+export const LATENCY_SAMPLES = 8;
+
 /** What the visibility changes of one message need to know of it. */
 export interface VisibilityTarget {
   readonly receipt: string;
@@ -21,9 +24,13 @@ export interface VisibilityTarget {
  * heartbeat's, the lease keeper's) could land after a longer extension a handler
  * asked for later and cut its visibility short. The duration is read when the
  * change is sent, so it counts from then.
+ *
+ * It keeps the round trips of its last {@link LATENCY_SAMPLES} changes: how long
+ * a change currently takes to reach SQS ({@link latencyMs}).
  */
 export class VisibilityChanges {
   private readonly coalescer: Coalescer<{ receipt: string; seconds: number; strict: boolean }>;
+  private readonly roundTrips: number[] = [];
 
   constructor(sqs: SQSClient, queue: QueueRef) {
     this.coalescer = new Coalescer(async (changes) => {
@@ -61,6 +68,8 @@ export class VisibilityChanges {
       const s = seconds();
       const sent = Date.now();
       await this.coalescer.add({ receipt: target.receipt, seconds: s, strict });
+      this.roundTrips.push(Date.now() - sent);
+      if (this.roundTrips.length > LATENCY_SAMPLES) this.roundTrips.shift();
       return sent + s * 1000;
     };
     const earlier = target.visibilityChange;
@@ -74,6 +83,11 @@ export class VisibilityChanges {
       if (target.visibilityChange === tail) target.visibilityChange = undefined;
     });
     return p;
+  }
+
+  /** The longest round trip of the recent successful changes (ms; 0 before the first). */
+  latencyMs(): number {
+    return this.roundTrips.length === 0 ? 0 : Math.max(...this.roundTrips);
   }
 
   /** Sends everything pending and waits for every request in flight. */

@@ -125,6 +125,33 @@ describe('SqsReceiver on the SQS FIFO model', () => {
     expect(model.remaining()).toEqual([]);
   });
 
+  test('a held-back message is handed over with a deadline by which a renewal, as slow as the recent ones, still lands in time', async () => {
+    const model = new FifoModel();
+    model.put('g', ['0', '1']);
+    // A busy broker (traced on moto, issue 16): visibility changes take 400 ms to apply, but the
+    // heartbeat renewal of the held '1' happened to be quick (30 ms). Told the deadline that
+    // renewal confirmed, the lease keeper may send its renewal a sixth of the lease before it;
+    // taking 400 ms again, it would land after the visibility ended: '1' received again.
+    const t0 = Date.now();
+    let quick = false;
+    model.latency = (op) => (op !== 'ChangeMessageVisibilityBatch' ? 0 : quick ? 30 : 400);
+    const r = receiver(model, 2_000);
+    const stop = new AbortController();
+    const [m0] = await settled(r.receive(10, stop.signal)); // '1' is held back
+    await settled(r.extendLease(m0!, 2_000)); // a change of 400 ms
+    quick = true;
+    await runUntil(() => model.log.some((o) => o.op === 'ChangeVisibility' && o.at > t0 + 500), 3_000);
+    quick = false; // the heartbeat renewed '1' quickly; the next change will be slow again
+    await settled(r.ack([m0!]));
+    const [m1] = await settled(r.receive(10, stop.signal));
+    expect(m1 && body(m1)).toBe('1');
+    const visibleUntil = model.messages[1]!.visibleAt;
+    expect(m1!.leaseUntil! + 400).toBeLessThanOrEqual(visibleUntil);
+    await settled(r.ack([m1!]));
+    await settled(r.close());
+    expect(model.messages.map((m) => m.receiveCount)).toEqual([1, 1]);
+  });
+
   test('visibility changes of one message are applied in the order asked: an earlier renewal never shortens a later extension', async () => {
     const model = new FifoModel();
     model.put('g', ['0']);

@@ -12,6 +12,8 @@ export interface VisibilityTarget {
   readonly receipt: string;
   /** The message's last change still in flight or queued (changes of a message run one at a time). */
   visibilityChange?: Promise<void> | undefined;
+  /** The visibility deadline SQS last confirmed (ms since epoch), set by each change when it succeeds. */
+  visibleAt?: number;
 }
 
 /**
@@ -23,7 +25,9 @@ export interface VisibilityTarget {
  * applies concurrent requests in any order, so a renewal sent earlier (the
  * heartbeat's, the lease keeper's) could land after a longer extension a handler
  * asked for later and cut its visibility short. The duration is read when the
- * change is sent, so it counts from then.
+ * change is sent, so it counts from then. A strict change (a renewal, an
+ * extension) never shortens: when the confirmed deadline already lies beyond
+ * it (a longer extension asked just before), it is not sent.
  *
  * It keeps the round trips of its last {@link LATENCY_SAMPLES} changes: how long
  * a change currently takes to reach SQS ({@link latencyMs}).
@@ -67,10 +71,14 @@ export class VisibilityChanges {
     const send = async (): Promise<number> => {
       const s = seconds();
       const sent = Date.now();
+      if (strict && target.visibleAt !== undefined && target.visibleAt >= sent + s * 1000) {
+        return target.visibleAt; // SQS sets the timeout from now: sending it would cut it short
+      }
       await this.coalescer.add({ receipt: target.receipt, seconds: s, strict });
       this.roundTrips.push(Date.now() - sent);
       if (this.roundTrips.length > LATENCY_SAMPLES) this.roundTrips.shift();
-      return sent + s * 1000;
+      target.visibleAt = sent + s * 1000;
+      return target.visibleAt;
     };
     const earlier = target.visibilityChange;
     const p = earlier === undefined ? send() : earlier.then(send);

@@ -176,6 +176,24 @@ describe('SqsReceiver on the SQS FIFO model', () => {
     expect(model.remaining()).toEqual([]);
   });
 
+  test('a renewal asked after a longer extension does not cut it short', async () => {
+    const model = new FifoModel();
+    model.put('g', ['0']);
+    const r = receiver(model, 2_000);
+    const stop = new AbortController();
+    const [m] = await settled(r.receive(10, stop.signal));
+    // Traced on moto (issue 16, lease-from-hand-off): the handler extends to 4 s at hand-off, and
+    // the lease keeper's renewal (2 s), asked right after, was applied after it: 2 s from then.
+    const asked = Date.now();
+    const extension = r.extendLease(m!, 4_000);
+    const renewal = r.extendLease(m!, 2_000);
+    await settled(Promise.all([extension, renewal]));
+    expect(model.messages[0]!.visibleAt).toBeGreaterThanOrEqual(asked + 4_000);
+    await settled(r.ack([m!]));
+    await settled(r.close());
+    expect(model.remaining()).toEqual([]);
+  });
+
   test('an extension that reaches SQS after the message was acked is no failure: nothing is left to extend', async () => {
     const model = new FifoModel();
     model.put('g', ['0']);

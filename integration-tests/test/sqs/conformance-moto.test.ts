@@ -35,22 +35,44 @@ const dedupe =
 const fifoOrder =
   "moto's FIFO receive can return a later message of a group while skipping an earlier one: a long poll keeps the set of in-flight groups it copied at its start and refreshes it mid-scan when it meets an expired message (raw-client test reliability/moto-fifo-group-lock.test.ts); traced runs show every inverted event first received after a later one of its key, both sent in order. SQS FIFO never does this; per-key order on SQS FIFO is verified on ElasticMQ";
 
-// Not proven to be moto (issue 16 asks for a raw-client reproduction): in 1 of 3 runs on moto the
-// check saw 2 inversions and one message ~19 s late (ElasticMQ passes every run); raw-client probes
-// of moto's FIFO (in-flight group locking, renewals, give-backs, 90 messages of 3 groups) behaved.
+// Issue 16, traced 2 Dec 2026 (every receive, visibility change, delete and hand-over logged per
+// message id). per-key-order-publish-fault: 35 of 36 runs passed on moto (6 run alone,
+// 2 in the whole FIFO suite, 28 while another FIFO suite or 2,000-event per-key-order run
+// loaded moto). The failing run (loaded: moto took 2-3 s for some requests, beyond the 2 s
+// visibility) has the signature of moto's group lock (the raw-client test above): a long poll that
+// began while key-2's head (#29) was in flight returned, after that head was deleted, key-2's
+// #59-#86 as first receives, while #32 (given back, visible), #35 and #38-#56 (never received
+// before) stayed behind; they came 5 s later, after #89. No key-2 message was in flight then: SQS
+// would have returned #32 first. Its "lease extension failed" warnings (90 in 8 loaded runs) were
+// all ReceiptHandleIsInvalid for extensions of messages acked while the extension was on its way,
+// held behind a slow heartbeat renewal (moto: 460 ms per ChangeMessageVisibilityBatch at the median
+// under load), so moto applied the delete first; EventPort's, fixed: such an extension is no
+// failure (nothing is left to extend; packages/sqs/test/receiver.test.ts).
 const publishFaultOrder =
-  'in 1 of 3 runs on moto 2 inversions and a message ~19 s late; ElasticMQ verifies this check every run; raw-client probes of moto FIFO have not reproduced it, so the cause (moto or EventPort) is still open';
+  "moto's FIFO group lock (raw-client test reliability/moto-fifo-group-lock.test.ts): in the traced failing run a long poll begun while a key's head was in flight returned the key's later messages, first receives, while earlier ones never received stayed behind; 35 of 36 runs passed, the failing one with moto loaded by another run; ElasticMQ verifies this check every run";
 
-// Issue 16: 1 of 5 runs on moto FIFO (load 12-15) saw one event delivered again while handlers ran
-// within their 2 s lease; ElasticMQ verifies the check every run. Same family as per-key-order (a
-// visibility that ran out on the busy emulator); not traced end to end.
+// per-key-order-near-lease, traced 2 Dec 2026 (issue 16): every redelivery was a renewal that moto
+// applied after the visibility had ended; none was a wrong answer. EventPort's part is fixed (a
+// held message was handed over with the deadline its quick heartbeat renewal confirmed, although
+// renewals then took moto ~400 ms: it is now handed over with its deadline less the recent
+// visibility changes' round trip; packages/sqs/test/receiver.test.ts). The rest is moto's latency
+// on this busy machine: ChangeMessageVisibilityBatch took 667-784 ms in the failing runs, more than
+// the margin a 2 s lease leaves (the lease keeper renews as late as a sixth of the lease, 333 ms,
+// before the deadline; the receiver's heartbeat a third, 667 ms). Counts on moto: 19 of 20 before
+// the fix; after it 10 of 10, then 9 of 10 with another run loading moto, then 7 of 10 while other
+// sessions loaded the machine. This is not the raw-client reproduction of a misbehaviour issue 16
+// asks for (latency is not one); it stays a gap because the check, at a 2 s lease, measures the
+// emulator's response time here. ElasticMQ verifies it every run (3 of 3 today).
 const nearLeaseOrder =
-  '1 of 5 runs on moto saw one event delivered again while handlers ran within their 2 s lease (visibility running out on the busy emulator, whose superseded-handle deletes differ from SQS: reliability/moto-fifo-handles.test.ts); ElasticMQ verifies this check every run; not traced end to end';
+  "moto's request latency on a busy machine (ChangeMessageVisibilityBatch 667-784 ms in the traced failing runs) exceeds the renewal margin of the 2 s test lease, so renewals land after the visibility ended (26 of 30 runs passed after EventPort's own part was fixed); not a wrong answer of moto's; ElasticMQ verifies this check every run";
 
 // lease-from-hand-off is verified here: its one failure on moto (and one on ElasticMQ, in a CI run)
 // was EventPort's — the lease keeper's renewal at hand-off, slower than the handler's extension sent
 // right after it, was applied last and cut the visibility back to one lease (fixed: a message's
-// visibility changes now reach SQS in the order asked; packages/sqs/test/receiver.test.ts).
+// visibility changes now reach SQS in the order asked; packages/sqs/test/receiver.test.ts). Traced
+// again on 2 Dec 2026 (1 of 10 runs failed, moto quick): the handler's 4 s extension asked first and
+// the keeper's 2 s renewal asked right after, applied in that order, cut the lease to 2 s (fixed: a
+// renewal never shortens a longer extension; receiver.test.ts); 10 of 10 runs passed since.
 
 const plain: Gaps = { 'competing-consumers': race };
 const fifo: Gaps = {

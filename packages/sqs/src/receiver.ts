@@ -126,7 +126,10 @@ function handleOf(m: ReceivedMessage): SqsHandle {
  *   visibility heartbeats: renewed at half the visibility timeout, checked every
  *   sixth of it, counted only once SQS confirmed the change, retried while time
  *   is left; a message whose visibility ran out is given back with the rest of its
- *   group. A message is handed over with its real deadline (`leaseUntil`).
+ *   group. A message is handed over with its real deadline (`leaseUntil`), less
+ *   the longest round trip of the recent visibility changes (at most a quarter of
+ *   the visibility timeout): on a slow broker a renewal sent by then still lands
+ *   before the visibility ends.
  * - `deliveryCount` counts handler attempts: ApproximateReceiveCount corrected by
  *   the {@link AttemptLedger} for receives given back unhandled.
  */
@@ -213,8 +216,10 @@ export class SqsReceiver implements DriverReceiver {
     const taken = this.buffer.length <= max ? this.buffer : this.buffer.slice(0, max);
     this.buffer = this.buffer.length <= max ? [] : this.buffer.slice(max);
     for (const m of taken) this.out.set(handleOf(m).receipt, handleOf(m));
-    // Held messages used part of their visibility here: say when it really ends.
-    return taken.map((m) => ({ ...m, leaseUntil: handleOf(m).visibleAt }));
+    // Held messages used part of their visibility here: say when it ends, less the time a
+    // visibility change currently takes to reach SQS, so a renewal sent by then still lands in time.
+    const allowance = Math.min(this.visibility.latencyMs(), (this.visibilityS * 1000) / 4);
+    return taken.map((m) => ({ ...m, leaseUntil: handleOf(m).visibleAt - allowance }));
   }
 
   ack(messages: readonly ReceivedMessage[]): Promise<void> {
@@ -282,10 +287,19 @@ export class SqsReceiver implements DriverReceiver {
     );
   }
 
+  /**
+   * Extends a message still out. An extension that fails after the message was settled (acked,
+   * nacked, dead-lettered while the request was on its way: SQS applied the delete first and
+   * rejects the gone receipt handle) is no failure: nothing is left to extend.
+   */
   async extendLease(message: ReceivedMessage, ms: number): Promise<void> {
     const h = this.out.get(handleOf(message).receipt);
     if (h === undefined) return;
-    h.visibleAt = await this.visibility.change(h, () => this.remaining(h, Math.ceil(ms / 1000)), true);
+    try {
+      h.visibleAt = await this.visibility.change(h, () => this.remaining(h, Math.ceil(ms / 1000)), true);
+    } catch (err) {
+      if (this.out.has(h.receipt)) throw err;
+    }
   }
 
   close(): Promise<void> {

@@ -4,11 +4,16 @@ import { Coalescer } from './coalescer.js';
 import { isGoneEntry, mapAwsError, mapEntryError } from './errors.js';
 import type { QueueRef } from './resources.js';
 
+/** How many recent round trips {@link VisibilityChanges.latencyMs} looks at. */
+export const LATENCY_SAMPLES = 8;
+
 /** What the visibility changes of one message need to know of it. */
 export interface VisibilityTarget {
   readonly receipt: string;
   /** The message's last change still in flight or queued (changes of a message run one at a time). */
   visibilityChange?: Promise<void> | undefined;
+  /** The visibility deadline SQS last confirmed (ms since epoch), set by each change when it succeeds. */
+  visibleAt?: number;
 }
 
 /**
@@ -20,10 +25,16 @@ export interface VisibilityTarget {
  * applies concurrent requests in any order, so a renewal sent earlier (the
  * heartbeat's, the lease keeper's) could land after a longer extension a handler
  * asked for later and cut its visibility short. The duration is read when the
- * change is sent, so it counts from then.
+ * change is sent, so it counts from then. A strict change (a renewal, an
+ * extension) never shortens: when the confirmed deadline already lies beyond
+ * it (a longer extension asked just before), it is not sent.
+ *
+ * It keeps the round trips of its last {@link LATENCY_SAMPLES} changes: how long
+ * a change currently takes to reach SQS ({@link latencyMs}).
  */
 export class VisibilityChanges {
   private readonly coalescer: Coalescer<{ receipt: string; seconds: number; strict: boolean }>;
+  private readonly roundTrips: number[] = [];
 
   constructor(sqs: SQSClient, queue: QueueRef) {
     this.coalescer = new Coalescer(async (changes) => {
@@ -60,8 +71,14 @@ export class VisibilityChanges {
     const send = async (): Promise<number> => {
       const s = seconds();
       const sent = Date.now();
+      if (strict && target.visibleAt !== undefined && target.visibleAt >= sent + s * 1000) {
+        return target.visibleAt; // SQS sets the timeout from now: sending it would cut it short
+      }
       await this.coalescer.add({ receipt: target.receipt, seconds: s, strict });
-      return sent + s * 1000;
+      this.roundTrips.push(Date.now() - sent);
+      if (this.roundTrips.length > LATENCY_SAMPLES) this.roundTrips.shift();
+      target.visibleAt = sent + s * 1000;
+      return target.visibleAt;
     };
     const earlier = target.visibilityChange;
     const p = earlier === undefined ? send() : earlier.then(send);
@@ -74,6 +91,11 @@ export class VisibilityChanges {
       if (target.visibilityChange === tail) target.visibilityChange = undefined;
     });
     return p;
+  }
+
+  /** The longest round trip of the recent successful changes (ms; 0 before the first). */
+  latencyMs(): number {
+    return this.roundTrips.length === 0 ? 0 : Math.max(...this.roundTrips);
   }
 
   /** Sends everything pending and waits for every request in flight. */

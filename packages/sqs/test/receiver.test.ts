@@ -125,6 +125,33 @@ describe('SqsReceiver on the SQS FIFO model', () => {
     expect(model.remaining()).toEqual([]);
   });
 
+  test('a held-back message is handed over with a deadline by which a renewal, as slow as the recent ones, still lands in time', async () => {
+    const model = new FifoModel();
+    model.put('g', ['0', '1']);
+    // A busy broker (traced on moto, issue 16): visibility changes take 400 ms to apply, but the
+    // heartbeat renewal of the held '1' happened to be quick (30 ms). Told the deadline that
+    // renewal confirmed, the lease keeper may send its renewal a sixth of the lease before it;
+    // taking 400 ms again, it would land after the visibility ended: '1' received again.
+    const t0 = Date.now();
+    let quick = false;
+    model.latency = (op) => (op !== 'ChangeMessageVisibilityBatch' ? 0 : quick ? 30 : 400);
+    const r = receiver(model, 2_000);
+    const stop = new AbortController();
+    const [m0] = await settled(r.receive(10, stop.signal)); // '1' is held back
+    await settled(r.extendLease(m0!, 2_000)); // a change of 400 ms
+    quick = true;
+    await runUntil(() => model.log.some((o) => o.op === 'ChangeVisibility' && o.at > t0 + 500), 3_000);
+    quick = false; // the heartbeat renewed '1' quickly; the next change will be slow again
+    await settled(r.ack([m0!]));
+    const [m1] = await settled(r.receive(10, stop.signal));
+    expect(m1 && body(m1)).toBe('1');
+    const visibleUntil = model.messages[1]!.visibleAt;
+    expect(m1!.leaseUntil! + 400).toBeLessThanOrEqual(visibleUntil);
+    await settled(r.ack([m1!]));
+    await settled(r.close());
+    expect(model.messages.map((m) => m.receiveCount)).toEqual([1, 1]);
+  });
+
   test('visibility changes of one message are applied in the order asked: an earlier renewal never shortens a later extension', async () => {
     const model = new FifoModel();
     model.put('g', ['0']);
@@ -147,6 +174,54 @@ describe('SqsReceiver on the SQS FIFO model', () => {
     await settled(r.ack([m!]));
     await settled(r.close());
     expect(model.remaining()).toEqual([]);
+  });
+
+  test('a renewal asked after a longer extension does not cut it short', async () => {
+    const model = new FifoModel();
+    model.put('g', ['0']);
+    const r = receiver(model, 2_000);
+    const stop = new AbortController();
+    const [m] = await settled(r.receive(10, stop.signal));
+    // Traced on moto (issue 16, lease-from-hand-off): the handler extends to 4 s at hand-off, and
+    // the lease keeper's renewal (2 s), asked right after, was applied after it: 2 s from then.
+    const asked = Date.now();
+    const extension = r.extendLease(m!, 4_000);
+    const renewal = r.extendLease(m!, 2_000);
+    await settled(Promise.all([extension, renewal]));
+    expect(model.messages[0]!.visibleAt).toBeGreaterThanOrEqual(asked + 4_000);
+    await settled(r.ack([m!]));
+    await settled(r.close());
+    expect(model.remaining()).toEqual([]);
+  });
+
+  test('an extension that reaches SQS after the message was acked is no failure: nothing is left to extend', async () => {
+    const model = new FifoModel();
+    model.put('g', ['0']);
+    // The extension's request is slow (a busy broker); the handler acks right after asking for it,
+    // so the delete is applied first and the extension's receipt handle is gone.
+    model.latency = (op) => (op === 'ChangeMessageVisibilityBatch' ? 300 : 0);
+    const r = receiver(model, 2_000);
+    const stop = new AbortController();
+    const [m] = await settled(r.receive(10, stop.signal));
+    const extension = r.extendLease(m!, 2_000);
+    const ack = r.ack([m!]);
+    await expect(settled(Promise.all([extension, ack]))).resolves.toEqual([undefined, undefined]);
+    expect(model.log.find((o) => o.op === 'ChangeVisibility')?.entries).toEqual([
+      { id: 'm0', ok: false, code: 'ReceiptHandleIsInvalid' },
+    ]);
+    await settled(r.close());
+    expect(model.remaining()).toEqual([]);
+  });
+
+  test('an extension of a message still out that SQS rejects fails', async () => {
+    const model = new FifoModel();
+    model.put('g', ['0']);
+    const r = receiver(model, 2_000);
+    const stop = new AbortController();
+    const [m] = await settled(r.receive(10, stop.signal));
+    await jest.advanceTimersByTimeAsync(2_500); // its visibility ran out: the handle is gone
+    await expect(settled(r.extendLease(m!, 2_000))).rejects.toThrow(/ReceiptHandleIsInvalid/);
+    await settled(r.close());
   });
 
   test('failed visibility renewals are retried, not counted: held messages keep their place', async () => {

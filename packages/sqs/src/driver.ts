@@ -1,6 +1,6 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { Event } from '@eventport/core';
+import type { Event } from '@eventport/core/driver';
 import {
   ClosedError,
   type CapabilityReport,

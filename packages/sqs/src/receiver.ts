@@ -4,7 +4,7 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Event } from '@eventport/core';
+import type { Event } from '@eventport/core/driver';
 import {
   BrokerUnavailableError,
   EventPortError,

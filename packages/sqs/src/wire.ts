@@ -7,7 +7,7 @@ import {
   undecodable,
   type Decoded,
 } from '@eventport/core/driver';
-import type { Event } from '@eventport/core';
+import type { Event } from '@eventport/core/driver';
 
 /**
  * The SQS wire format of an event (SQS has no CloudEvents binding; this is

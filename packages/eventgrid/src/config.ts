@@ -79,9 +79,8 @@ export interface EventGridOptions {
   /** When set, the token's `azp`/`appid` must be this client id (the Microsoft.EventGrid service principal's app id). */
   pushEntraAppId?: string;
   /**
-   * Basic mode, consumers (options object only): a check of each push request instead of (or as
-   * well as, when `pushSecret` is set) the shared secret — e.g. validating the Microsoft Entra
-   * bearer token a subscription with Entra authentication sends (`Authorization: Bearer …`).
+   * Basic mode, consumers (options object only): your own check of each push request, instead
+   * of or as well as `pushSecret` and `pushEntraTenant` (every configured check must pass).
    */
   pushAuthenticate?: PushAuthenticator;
 }

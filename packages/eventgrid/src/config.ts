@@ -289,7 +289,7 @@ function pushSecrets(options: Readonly<Record<string, unknown>>, loopback: boole
       'pushAuthenticate',
       `must be a function (request) => boolean, got ${typeof authenticate}`,
     );
-  const entra = parseEntraPushOptions(options, loopback);
+  const entra = parseEntraPushOptions(options);
   let secret = optString(options.pushSecret, 'pushSecret');
   if (secret === undefined && authenticate === undefined && entra === undefined && loopback)
     secret = LOOPBACK_SECRET;

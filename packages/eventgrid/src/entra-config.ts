@@ -10,7 +10,6 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i;
  */
 export function parseEntraPushOptions(
   options: Readonly<Record<string, unknown>>,
-  loopback: boolean,
 ): EntraPushAuthOptions | undefined {
   const tenant = text(options.pushEntraTenant, 'pushEntraTenant');
   const audience = audienceOf(options.pushEntraAudience);
@@ -41,11 +40,11 @@ export function parseEntraPushOptions(
   if (
     jwksUrl !== undefined &&
     jwksUrl.protocol !== 'https:' &&
-    !(loopback && LOOPBACK.test(jwksUrl.hostname))
+    !(jwksUrl.protocol === 'http:' && LOOPBACK.test(jwksUrl.hostname))
   )
     throw new ConfigError(
       'pushEntraJwksUrl',
-      'must be https (http only for a loopback key server with the emulator)',
+      'must be https (plain http only to a key server on this machine: 127.0.0.1, localhost)',
     );
   if (issuer !== undefined && issuer.protocol !== 'https:')
     throw new ConfigError('pushEntraIssuer', 'must be an https URL (an Entra issuer)');

@@ -87,9 +87,14 @@ describe('pushEntra* options (Entra token check of pushes)', () => {
     expect((error as ConfigError).message).toMatch(message);
   });
 
-  test('a plain-http JWKS URL is refused off loopback even when the key server is on loopback', () => {
-    expect(() =>
-      basic({ pushEntraTenant: TENANT, pushEntraAudience: 'a', pushEntraJwksUrl: 'http://127.0.0.1:9/keys' }),
-    ).toThrow(/https/);
+  test('a plain-http JWKS URL is accepted only for a key server on this machine (no network to tamper with)', () => {
+    const entra = { pushEntraTenant: TENANT, pushEntraAudience: 'a' };
+    expect(basic({ ...entra, pushEntraJwksUrl: 'http://127.0.0.1:9/keys' }).push.entra?.jwksUrl).toBe(
+      'http://127.0.0.1:9/keys',
+    );
+    expect(() => basic({ ...entra, pushEntraJwksUrl: 'http://10.0.0.1/keys' }, '127.0.0.1:6500')).toThrow(
+      /https/,
+    );
+    expect(() => basic({ ...entra, pushEntraJwksUrl: 'ftp://127.0.0.1/keys' })).toThrow(/https/);
   });
 });

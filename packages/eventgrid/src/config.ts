@@ -8,6 +8,8 @@ import {
 } from '@eventport/core/driver';
 import type { TokenCredential } from '@azure/core-auth';
 import { parseCredential, type EventGridAuth } from './credential.js';
+import { parseEntraPushOptions } from './entra-config.js';
+import type { EntraPushAuthOptions } from './entra-push-auth.js';
 
 /**
  * Options of `connect({ kind: 'eventgrid', … })`, or the query of an `eventgrid://` URL.
@@ -59,13 +61,26 @@ export interface EventGridOptions {
   /**
    * Basic mode, consumers: the shared secret every push must carry as `?secret=…` (it is part of
    * the webhook URL the event subscription holds). Default on loopback: a random one per
-   * connection; elsewhere required unless `pushAuthenticate` is given.
+   * connection; elsewhere required unless `pushEntraTenant` or `pushAuthenticate` is given.
    */
   pushSecret?: string;
   /**
-   * Basic mode, consumers (options object only): a check of each push request instead of (or as
-   * well as, when `pushSecret` is set) the shared secret — e.g. validating the Microsoft Entra
-   * bearer token a subscription with Entra authentication sends (`Authorization: Bearer …`).
+   * Basic mode, consumers: verify the Microsoft Entra bearer token Event Grid sends on every push
+   * to a subscription with Entra authentication — the webhook app's tenant id (a GUID). Needs
+   * `pushEntraAudience`. With `pushSecret` as well, a push must pass both. See README.md.
+   */
+  pushEntraTenant?: string;
+  /** The token's accepted `aud`: the webhook app's Application ID URI and/or client id (comma-separated). */
+  pushEntraAudience?: string | readonly string[];
+  /** The tenant's signing keys (JWKS); default `https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys`. */
+  pushEntraJwksUrl?: string;
+  /** The one accepted `iss` (sovereign clouds); default the public cloud's v2 and v1 issuers of the tenant. */
+  pushEntraIssuer?: string;
+  /** When set, the token's `azp`/`appid` must be this client id (the Microsoft.EventGrid service principal's app id). */
+  pushEntraAppId?: string;
+  /**
+   * Basic mode, consumers (options object only): your own check of each push request, instead
+   * of or as well as `pushSecret` and `pushEntraTenant` (every configured check must pass).
    */
   pushAuthenticate?: PushAuthenticator;
 }
@@ -93,6 +108,8 @@ export interface EventGridConfig {
 export interface PushSecrets {
   readonly secret: string | undefined;
   readonly authenticate: PushAuthenticator | undefined;
+  /** The Entra token check of pushes (`pushEntra*` options), when configured. */
+  readonly entra?: EntraPushAuthOptions | undefined;
 }
 
 /**
@@ -114,6 +131,11 @@ const KNOWN = [
   'pushEndpoint',
   'pushSecret',
   'pushAuthenticate',
+  'pushEntraTenant',
+  'pushEntraAudience',
+  'pushEntraJwksUrl',
+  'pushEntraIssuer',
+  'pushEntraAppId',
   'schema',
 ];
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1)$/i;
@@ -267,9 +289,11 @@ function pushSecrets(options: Readonly<Record<string, unknown>>, loopback: boole
       'pushAuthenticate',
       `must be a function (request) => boolean, got ${typeof authenticate}`,
     );
+  const entra = parseEntraPushOptions(options);
   let secret = optString(options.pushSecret, 'pushSecret');
-  if (secret === undefined && authenticate === undefined && loopback) secret = LOOPBACK_SECRET;
-  return { secret, authenticate: authenticate as PushAuthenticator | undefined };
+  if (secret === undefined && authenticate === undefined && entra === undefined && loopback)
+    secret = LOOPBACK_SECRET;
+  return { secret, authenticate: authenticate as PushAuthenticator | undefined, entra };
 }
 
 function schemaOption(value: unknown, mode: string): 'cloudevents' | 'eventgrid' {

@@ -24,6 +24,12 @@ export { EVENTGRID_SCOPE, parseCredential, type EventGridAuth } from './credenti
 export { eventGridPushCodec, fromEventGridSchema, VALIDATION_EVENT_TYPE } from './push-codec.js';
 export { SECRET_PARAM, subscriptionName } from './push-consumers.js';
 export {
+  EntraTokenVerifier,
+  entraPushAuthenticator,
+  EVENTGRID_WEBHOOK_ROLE,
+  type EntraPushAuthOptions,
+} from './entra-push-auth.js';
+export {
   eventGridCapabilities,
   DECLARED_MAX_EVENT_SIZE,
   MAX_REQUEST_BYTES,

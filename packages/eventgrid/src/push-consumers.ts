@@ -14,6 +14,7 @@ import type { EventGridConfig, PushSecrets } from './config.js';
 import { eventGridPushCodec } from './push-codec.js';
 import { resourceName } from './names.js';
 import { EmulatorSubscriptions } from './emulator-subscriptions.js';
+import { entraPushAuthenticator } from './entra-push-auth.js';
 
 /** The query parameter that carries the shared secret on every push. */
 export const SECRET_PARAM = 'secret';
@@ -47,7 +48,7 @@ export class PushConsumers {
     private readonly logger: Logger,
   ) {
     this.secret = push.secret;
-    this.authenticate = authenticatorOf(push);
+    this.authenticate = authenticatorOf(push, logger);
     this.endpoint = new PushEndpoint({ codec: eventGridPushCodec, logger });
     this.subscriptions = config.loopback ? new EmulatorSubscriptions(config) : undefined;
   }
@@ -61,7 +62,7 @@ export class PushConsumers {
     if (this.authenticate === undefined) {
       throw new ConfigError(
         'pushSecret',
-        'a push consumer needs pushSecret (or pushAuthenticate): an endpoint anyone can post to would run handlers for forged events',
+        'a push consumer needs pushSecret, pushEntraTenant or pushAuthenticate: an endpoint anyone can post to would run handlers for forged events',
       );
     }
     const { endpoint, base } = await this.serving();
@@ -133,10 +134,19 @@ export function subscriptionName(group: string): string {
   return name.length >= 3 ? name : `${name}-group`;
 }
 
-function authenticatorOf(push: PushSecrets): PushAuthenticator | undefined {
-  const { secret, authenticate } = push;
-  const bySecret = secret === undefined ? undefined : sharedSecretAuthenticator(SECRET_PARAM, secret);
-  if (bySecret === undefined) return authenticate;
-  if (authenticate === undefined) return bySecret;
-  return async (request) => bySecret(request) && (await authenticate(request));
+/**
+ * Every configured check of a push, all of which must pass (in order, cheapest first: the shared
+ * secret, the Entra token, the user's own check), or undefined when none is configured.
+ */
+function authenticatorOf(push: PushSecrets, logger: Logger): PushAuthenticator | undefined {
+  const { secret, entra, authenticate } = push;
+  const checks: PushAuthenticator[] = [];
+  if (secret !== undefined) checks.push(sharedSecretAuthenticator(SECRET_PARAM, secret));
+  if (entra !== undefined) checks.push(entraPushAuthenticator(entra, logger));
+  if (authenticate !== undefined) checks.push(authenticate);
+  if (checks.length <= 1) return checks[0];
+  return async (request) => {
+    for (const check of checks) if (!(await check(request))) return false;
+    return true;
+  };
 }

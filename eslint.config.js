@@ -22,6 +22,23 @@ export default tseslint.config(
     },
   },
   {
+    // Adapters implement the SPI: everything they need comes from its entry (docs/adapters.md).
+    files: ['packages/{kafka,sqs,pubsub,eventhubs,eventgrid,memory}/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@eventport/core',
+              message: "adapters import from '@eventport/core/driver' (the SPI entry), not the public API",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',

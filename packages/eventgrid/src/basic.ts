@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Event } from '@eventport/core';
+import type { Event } from '@eventport/core/driver';
 import { AzureKeyCredential, type TokenCredential } from '@azure/core-auth';
 import { EventGridPublisherClient, type CloudEvent } from '@azure/eventgrid';
 import { encodeData } from '@eventport/core/driver';

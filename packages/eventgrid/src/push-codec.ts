@@ -1,4 +1,4 @@
-import type { Event } from '@eventport/core';
+import type { Event } from '@eventport/core/driver';
 import {
   createEvent,
   InvalidEventError,

@@ -1,4 +1,4 @@
-import type { Event } from '@eventport/core';
+import type { Event } from '@eventport/core/driver';
 import { eventFromWire, InvalidEventError, type WireAttributes } from '@eventport/core/driver';
 
 /** Members of a structured CloudEvent that are not extensions. */

@@ -1,4 +1,4 @@
-import type { Event } from '@eventport/core';
+import type { Event } from '@eventport/core/driver';
 import { encodeData, InvalidEventError, isJson } from '@eventport/core/driver';
 
 /**

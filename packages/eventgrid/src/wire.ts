@@ -1,4 +1,4 @@
-import type { Event } from '@eventport/core';
+import type { Event } from '@eventport/core/driver';
 import { InvalidEventError, undecodable, type Decoded } from '@eventport/core/driver';
 import { eventFromStructured } from './structured-decoder.js';
 import { encodeStructured, structuredBatch } from './structured-encoder.js';

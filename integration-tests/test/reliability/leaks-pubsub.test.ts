@@ -3,10 +3,9 @@
  *
  * - connect/produce/consume/close cycles leave no timer or socket behind and grow the heap after a
  *   forced GC by less than 4 MiB: CI_CYCLES in the normal suite, 50 under `EVENTPORT_LEAK_FULL=1`
- *   (close cancels the Pulls in flight and returns in well under a second, yet a cycle takes
- *   ~9 s, 8.7 s measured over 50: the next cycle's events mostly arrive only after the 10 s ack
- *   deadline, as if the emulator handed them to the Pull that close() cancelled; not verified
- *   with the raw client. 4 keep the suite under a minute);
+ *   (8.7 s per cycle measured over 50 while close cancelled its Pulls: the emulator handed the
+ *   next cycle's events to the cancelled Pulls, so they came only after the 10 s ack deadline;
+ *   close now waits for its Pulls, at most pullTimeoutMs. 4 keep the suite under a minute);
  * - one long-lived consumer handles CI_EVENTS events in the normal suite, 1,000,000 under the flag
  *   (bounded in time; the full run reports how many the emulator moved); heap growth after GC under
  *   8 MiB, handles flat, none left after close.
@@ -40,8 +39,8 @@ it(
       {
         connect: () => quietConnect(pubsubUrl()),
         topic: uniqueName('leak-pubsub'),
-        // the shortest lease Pub/Sub allows: a Pull that close() cancelled may already have taken the
-        // next cycle's events on the emulator, and they come back only when their ack deadline ends
+        // the shortest lease Pub/Sub allows: an event a closing consumer gave back unhandled comes
+        // back to the next cycle at once; one a Pull left unanswered, when its ack deadline ends
         consumer: { group: 'leak', leaseMs: 10_000 },
         receiveTimeoutMs: 30_000,
       },

@@ -136,7 +136,7 @@ export function parsePubSubConfig(
     subscriptionName,
     publishTimeoutMs: intOption(options.publishTimeoutMs, 60_000, 'publishTimeoutMs', 100, 600_000),
     pullConcurrency: intOption(options.pullConcurrency, 2, 'pullConcurrency', 1, 32),
-    pullTimeoutMs: intOption(options.pullTimeoutMs, 10_000, 'pullTimeoutMs', 100, 600_000),
+    pullTimeoutMs: intOption(options.pullTimeoutMs, 2_000, 'pullTimeoutMs', 100, 600_000),
     retentionSeconds: retentionOption(options.retentionSeconds),
     secret: () => secretValue,
   });

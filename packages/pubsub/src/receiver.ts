@@ -9,7 +9,6 @@ import {
   type ReceivedMessage,
 } from '@eventport/core/driver';
 import { MAX_ACK_DEADLINE_S, MAX_BATCH_MESSAGES } from './capabilities.js';
-import { startPull } from './cancellable-pull.js';
 import { mapPubSubError } from './errors.js';
 import { processGiveBacks, type GiveBackLedger } from './give-backs.js';
 import { outcome, Settlements } from './settlement.js';
@@ -71,8 +70,8 @@ function clampSeconds(ms: number, min: number): number {
 }
 
 /**
- * Receives from one subscription with Pull requests (up to `pullConcurrency` at once, cancelled at
- * close rather than waited for; never asking
+ * Receives from one subscription with Pull requests (up to `pullConcurrency` at once, each waiting
+ * at most `pullTimeoutMs`, which bounds close; never asking
  * for more than the room the portable layer gave, so maxInFlight is the flow control). Acks become
  * Acknowledge requests, nacks, redelivery delays and lease extensions ModifyAckDeadline requests,
  * gathered per turn of the event loop. EventPort's lease keeper is the only one extending leases:
@@ -166,12 +165,13 @@ export class PubSubReceiver implements DriverReceiver {
     this.polls++;
     this.requested += n;
     const { subscription, subscriptionPath, pullTimeoutMs } = this.settings;
-    const call = startPull(this.client, { subscription: subscriptionPath, maxMessages: n }, pullTimeoutMs);
-    const cancel = (): void => call.cancel();
-    this.abort.signal.addEventListener('abort', cancel, { once: true });
-    const op = call.response
+    // Not cancelled at close: Google's emulator keeps a cancelled Pull alive and hands it later
+    // messages (after a few hundred cancels it stops delivering for tens of seconds). Close waits
+    // for the Pulls in flight, at most their deadline (pullTimeoutMs), and gives back what they bring.
+    const op = this.client
+      .pull({ subscription: subscriptionPath, maxMessages: n }, { retry: null, timeout: pullTimeoutMs })
       .then(
-        (response) => this.accept(response.receivedMessages ?? []),
+        ([response]) => this.accept(response.receivedMessages ?? []),
         (err: unknown) => {
           if (this.abort.signal.aborted) return;
           const mapped = mapPubSubError(err, `pull from ${subscription}`, subscription);
@@ -193,7 +193,6 @@ export class PubSubReceiver implements DriverReceiver {
         },
       )
       .finally(() => {
-        this.abort.signal.removeEventListener('abort', cancel);
         this.polls--;
         this.requested -= n;
         this.running.delete(op);
